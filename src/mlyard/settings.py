@@ -1,0 +1,74 @@
+"""Every setting, declared once: name, default, help and the ``MLYARD_*`` variable.
+
+The CLI and the README read this table; ``tests/test_settings.py`` fails when a setting
+is missing from the README.
+
+Example:
+    >>> from mlyard.settings import get
+    >>> get("flush_interval")
+    1.0
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+    cast: Callable[[str], Any] = str
+
+    @property
+    def env(self) -> str:
+        return f"MLYARD_{self.name.upper()}"
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("workspace", "./yard", "Workspace the CLI opens: a folder, or a database URL."),
+    Setting(
+        "flush_interval", 1.0, "Seconds between background flushes of buffered metrics.", float
+    ),
+    Setting("flush_size", 5000, "Buffered metric points that trigger an immediate flush.", int),
+    Setting(
+        "busy_timeout", 60.0, "Seconds a SQLite writer waits for another writer's lock.", float
+    ),
+    Setting(
+        "progress_min_bytes",
+        4 * 1024 * 1024,
+        "Uploads and downloads at least this large show a progress bar.",
+        int,
+    ),
+    Setting(
+        "serve_start",
+        "auto",
+        "How a scoring process starts: 'fork' (reuse this process's imports), 'spawn' "
+        "(fresh interpreter) or 'auto' (fork when the model's flavor allows it).",
+    ),
+    Setting("deploy_timeout", 120.0, "Seconds wait_for_deployment waits for ready.", float),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def get(name: str) -> Any:
+    """The value of setting ``name``: its ``MLYARD_*`` variable if set, else the default."""
+    setting = _BY_NAME[name]
+    raw = os.environ.get(setting.env)
+    if raw is None or raw == "":
+        return setting.default
+    try:
+        return setting.cast(raw)
+    except ValueError as e:
+        from mlyard.errors import InvalidInputError
+
+        raise InvalidInputError(
+            f"{setting.env}={raw!r} is not a valid value: {e}",
+            field=setting.env,
+            fix=f"unset it or give a {setting.cast.__name__}",
+        ) from e

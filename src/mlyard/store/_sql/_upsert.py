@@ -1,0 +1,58 @@
+"""INSERT … ON CONFLICT for the dialects we run on (SQLite and PostgreSQL).
+
+Statements are built once per (dialect, table, columns, keys) and reused, so SQLAlchemy's
+compiled cache is hit and a hot write path pays no statement-building cost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table
+
+_CACHE: dict[tuple, Any] = {}
+
+
+def _insert(dialect: str, table: Table):
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
+def upsert(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    keys: Sequence[str],
+    where: Callable[[Any, Any], Any] | None = None,
+) -> None:
+    """Insert ``rows``; where a row with the same ``keys`` exists, overwrite its other
+    columns (only when ``where(existing_columns, excluded)`` holds, if given)."""
+    if not rows:
+        return
+    cache_key = ("upsert", conn.dialect.name, table.name, tuple(rows[0]), tuple(keys), where)
+    stmt = _CACHE.get(cache_key)
+    if stmt is None:
+        stmt = _insert(conn.dialect.name, table)
+        update = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
+        condition = where(table.c, stmt.excluded) if where else None
+        stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=update, where=condition)
+        _CACHE[cache_key] = stmt
+    conn.execute(stmt, list(rows))
+
+
+def insert_ignore(
+    conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]
+) -> None:
+    """Insert ``rows``, skipping those whose ``keys`` already exist."""
+    if not rows:
+        return
+    cache_key = ("ignore", conn.dialect.name, table.name, tuple(keys))
+    stmt = _CACHE.get(cache_key)
+    if stmt is None:
+        stmt = _insert(conn.dialect.name, table).on_conflict_do_nothing(index_elements=list(keys))
+        _CACHE[cache_key] = stmt
+    conn.execute(stmt, list(rows))

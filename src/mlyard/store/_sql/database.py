@@ -1,0 +1,183 @@
+"""One engine per store: connection set-up, transactions, error translation, migrations.
+
+SQLite is opened in WAL mode so readers never block the writer, and every write
+transaction starts with ``BEGIN IMMEDIATE``: a writer takes the lock up front and
+waits (``busy_timeout``) for another process's writer instead of failing half-way
+with "database is locked" when it tries to upgrade a read lock.
+"""
+
+from __future__ import annotations
+
+import os
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import orjson
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import make_url
+
+from mlyard import settings
+from mlyard.errors import MlyardError, StoreError
+
+HEAD_REVISION = "0001"
+_MIGRATIONS = Path(__file__).parent / "migrations"
+_WRITE = "mlyard_write"
+
+
+def _json_dumps(obj: object) -> str:
+    return orjson.dumps(obj, option=orjson.OPT_SERIALIZE_NUMPY).decode()
+
+
+def _sqlite_engine(url: str) -> Engine:
+    busy = float(settings.get("busy_timeout"))
+    engine = create_engine(
+        url,
+        connect_args={"timeout": busy, "check_same_thread": False},
+        json_serializer=_json_dumps,
+        json_deserializer=orjson.loads,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        # Let SQLAlchemy's "begin" event below decide how each transaction starts.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        # NORMAL is durable against application crashes in WAL mode; only a power
+        # loss can drop the last transactions, never corrupt the file.
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={int(busy * 1000)}")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection):
+        immediate = conn.get_execution_options().get(_WRITE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def _engine_for(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(url)
+    if parsed.get_backend_name() == "postgresql":
+        if parsed.drivername == "postgresql":
+            try:
+                import psycopg  # noqa: F401
+            except ImportError as e:
+                raise StoreError(
+                    "PostgreSQL workspaces need the psycopg driver",
+                    fix='pip install "mlyard[postgres]"',
+                ) from e
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        return create_engine(
+            parsed,
+            pool_pre_ping=True,
+            json_serializer=_json_dumps,
+            json_deserializer=orjson.loads,
+        )
+    return create_engine(parsed, json_serializer=_json_dumps, json_deserializer=orjson.loads)
+
+
+@contextmanager
+def translate_errors() -> Iterator[None]:
+    """Turn driver errors into :class:`StoreError`; let mlyard's own errors through."""
+    try:
+        yield
+    except MlyardError:
+        raise
+    except sa_exc.OperationalError as e:
+        detail = str(e.orig) if e.orig is not None else str(e)
+        fix = None
+        if "locked" in detail:
+            fix = "another process held the write lock too long; raise MLYARD_BUSY_TIMEOUT"
+        raise StoreError(f"the metadata database failed: {detail}", fix=fix) from e
+    except sa_exc.SQLAlchemyError as e:
+        raise StoreError(f"the metadata database failed: {e}") from e
+
+
+def is_unique_violation(err: BaseException) -> bool:
+    """Whether ``err`` (or what it wraps) is a unique or primary-key violation."""
+    cause = err.__cause__ if isinstance(err, StoreError) else err
+    if not isinstance(cause, sa_exc.IntegrityError):
+        return False
+    text_ = str(cause.orig).lower()
+    return "unique" in text_ or "duplicate" in text_
+
+
+class Database:
+    """An engine plus the two ways to use it: ``read()`` and ``write()``."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = _engine_for(url)
+        self.dialect = self.engine.dialect.name
+        _dispose_in_forked_children(self.engine)
+        with translate_errors():
+            migrate(self)
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with translate_errors(), self.engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One write transaction: committed on success, rolled back on any error."""
+        with translate_errors(), self.engine.connect() as conn:
+            conn.execution_options(**{_WRITE: True})
+            with conn.begin():
+                yield conn
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _dispose_in_forked_children(engine: Engine) -> None:
+    # A forked child must not reuse the parent's pooled connections.
+    ref = weakref.ref(engine)
+
+    def _after_fork() -> None:
+        eng = ref()
+        if eng is not None:
+            eng.dispose(close=False)
+
+    os.register_at_fork(after_in_child=_after_fork)
+
+
+def _current_revision(conn: Connection) -> str | None:
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def migrate(db: Database) -> None:
+    """Bring the schema to ``HEAD_REVISION``; cheap when it already is."""
+    with db.read() as conn:
+        if _current_revision(conn) == HEAD_REVISION:
+            return
+    with db.write() as conn:
+        if db.dialect == "postgresql":
+            # Serialise concurrent first opens; released at commit.
+            conn.execute(text("SELECT pg_advisory_xact_lock(7201)"))
+        current = _current_revision(conn)
+        if current == HEAD_REVISION:
+            return
+        if current is not None and current > HEAD_REVISION:
+            raise StoreError(
+                f"this workspace's schema is at revision {current}, newer than this mlyard "
+                f"({HEAD_REVISION})",
+                fix="upgrade mlyard: pip install -U mlyard",
+            )
+        from alembic import command
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(_MIGRATIONS))
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
