@@ -7,14 +7,25 @@ PostgreSQL): a page of 1,000 runs is 1,000 rows, not 15,000.
 
 from __future__ import annotations
 
-import json
 import math
 import operator
 from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Connection, Select, String, bindparam, exists, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Double,
+    Select,
+    String,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal,
+    select,
+)
 
 from mlyard.store._sql import tables as t
 from mlyard.store.records import RunRecord, RunStatus
@@ -43,7 +54,7 @@ def _base_select(dialect: str) -> Select:
     if dialect not in _SELECTS:
         agg = func.json_object_agg if dialect == "postgresql" else func.json_group_object
         columns = [
-            select(agg(table.c.key, table.c.value, type_=String))
+            select(agg(table.c.key, _json_safe(dialect, table.c.value), type_=String))
             .where(table.c.run_id == _R.run_id)
             .scalar_subquery()
             .label(f"data_{kind}")
@@ -51,6 +62,18 @@ def _base_select(dialect: str) -> Select:
         ]
         _SELECTS[dialect] = select(t.runs, *columns)
     return _SELECTS[dialect]
+
+
+def _json_safe(dialect: str, value: Any) -> Any:
+    """Infinities as strings: JSON has no literal for them. SQLite writes a bare
+    ``Inf``; PostgreSQL already quotes them."""
+    if dialect == "postgresql" or not isinstance(value.type, Double):
+        return value
+    return case(
+        (value > _MAX_DOUBLE, literal("Infinity")),
+        (value < -_MAX_DOUBLE, literal("-Infinity")),
+        else_=value,
+    )
 
 
 def _condition(clause: Clause) -> ColumnElement[bool]:
@@ -115,19 +138,17 @@ def _json(value: Any) -> dict[str, Any]:
         return {}
     if isinstance(value, dict):  # psycopg decodes json columns itself
         return value
-    try:
-        return orjson.loads(value)
-    except orjson.JSONDecodeError:
-        # SQLite writes infinity as 9e999, which only the stdlib parser accepts.
-        return json.loads(value)
+    return orjson.loads(value)
 
 
 _STATUS = {s.value: s for s in RunStatus}
+_MAX_DOUBLE = 1.7976931348623157e308
 
 
 def _metrics(value: Any) -> dict[str, float]:
     data = _json(value)
-    if None in data.values():  # NaN is stored as NULL
+    if any(v is None or isinstance(v, str) for v in data.values()):
+        # NaN is stored as NULL; infinities arrive as strings (see _json_safe).
         return {k: math.nan if v is None else float(v) for k, v in data.items()}
     return data
 

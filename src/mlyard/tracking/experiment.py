@@ -1,0 +1,141 @@
+"""An experiment: a named group of runs to compare."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from mlyard.errors import AlreadyExistsError, InvalidInputError, NotFoundError
+from mlyard.store.records import ExperimentRecord
+from mlyard.tracking import context
+from mlyard.tracking.names import run_name
+from mlyard.tracking.run import Run
+from mlyard.tracking.validation import check_key, text_value
+
+if TYPE_CHECKING:
+    from mlyard.workspace import Workspace
+
+
+class Experiment:
+    """The experiment called ``name`` in ``workspace``, created if missing.
+
+    Example:
+        >>> import tempfile
+        >>> from mlyard import Workspace
+        >>> ws = Workspace.open(tempfile.mkdtemp() + "/yard")
+        >>> exp = Experiment(ws, "diabetes")
+        >>> for alpha in (0.1, 1.0):
+        ...     with exp.start_run() as run:
+        ...         run.log_params({"alpha": alpha})
+        ...         run.log("mse", 3000 + alpha)
+        >>> exp.best_run("mse", mode="min").params["alpha"]
+        '0.1'
+    """
+
+    def __init__(self, workspace: Workspace, name: str):
+        from mlyard.workspace import require_workspace
+
+        self.workspace = require_workspace(workspace)
+        if not isinstance(name, str) or not name.strip() or len(name) > 256:
+            raise InvalidInputError(
+                f"experiment name must be 1-256 characters, got {name!r}",
+                field="name",
+                fix="e.g. Experiment(ws, 'diabetes-experiment')",
+            )
+        self._record = self._get_or_create(name)
+
+    def _get_or_create(self, name: str) -> ExperimentRecord:
+        store = self.workspace.store
+        found = store.get_experiment_by_name(name)
+        if found is not None:
+            return found
+        try:
+            return store.create_experiment(name)
+        except AlreadyExistsError:  # another process created it just now
+            found = store.get_experiment_by_name(name)
+            assert found is not None
+            return found
+
+    @classmethod
+    def list(cls, workspace: Workspace) -> list[Experiment]:
+        out = []
+        for record in workspace.store.list_experiments():
+            exp = cls.__new__(cls)
+            exp.workspace, exp._record = workspace, record
+            out.append(exp)
+        return out
+
+    @property
+    def id(self) -> str:
+        return self._record.experiment_id
+
+    @property
+    def name(self) -> str:
+        return self._record.name
+
+    def __repr__(self) -> str:
+        return f"Experiment(name={self.name!r}, id={self.id!r})"
+
+    def start_run(self, run_name: str | None = None, tags: Mapping[str, Any] | None = None) -> Run:
+        """Start a run (status RUNNING). Use it as a context manager to end it."""
+        if run_name is not None and (not isinstance(run_name, str) or len(run_name) > 256):
+            raise InvalidInputError(
+                f"run_name must be text of at most 256 characters, got {run_name!r}",
+                field="run_name",
+            )
+        all_tags = context.run_context()
+        for key, value in (tags or {}).items():
+            all_tags[check_key(key, "tag")] = text_value(key, value, "tag", 8000)
+        record = self.workspace.store.create_run(
+            self.id, run_name or _default_name(), context.current_user(), all_tags
+        )
+        return Run(self.workspace, record)._activate()
+
+    def runs(
+        self,
+        filter: str | None = None,
+        order_by: Sequence[str] | str | None = None,
+        max_results: int = 1000,
+    ) -> list[Run]:
+        """Runs matching ``filter``, e.g. ``"metrics.mse < 3000 and params.alpha = '0.1'"``,
+        sorted by ``order_by``, e.g. ``["metrics.mse ASC"]`` (default: newest first)."""
+        if not isinstance(max_results, int) or max_results < 1:
+            raise InvalidInputError(
+                f"max_results must be a positive integer, got {max_results!r}",
+                field="max_results",
+            )
+        if isinstance(order_by, str):
+            order_by = [order_by]
+        records = self.workspace.store.search_runs(
+            [self.id], filter, order_by or (), max_results=max_results
+        )
+        return [Run(self.workspace, r) for r in records]
+
+    def get_run(self, run_id: str) -> Run:
+        run = Run.get(self.workspace, run_id)
+        if run.experiment_id != self.id:
+            raise NotFoundError(f"run {run_id} is not in experiment {self.name!r}")
+        return run
+
+    def best_run(self, metric: str, mode: str = "min") -> Run:
+        """The COMPLETED run with the lowest (``mode="min"``) or highest metric."""
+        if mode not in ("min", "max"):
+            raise InvalidInputError(f"mode must be 'min' or 'max', got {mode!r}", field="mode")
+        check_key(metric, "metric")
+        quoted = f"`{metric}`" if not metric.replace("_", "").isalnum() else metric
+        order = f"metrics.{quoted} {'ASC' if mode == 'min' else 'DESC'}"
+        found = self.runs(
+            filter=f"metrics.{quoted} >= -1e308 and attributes.status = 'COMPLETED'",
+            order_by=[order],
+            max_results=1,
+        )
+        if not found:
+            raise NotFoundError(
+                f"no completed run of experiment {self.name!r} logged metric {metric!r}",
+                fix="check the metric name with exp.runs()[0].metrics",
+            )
+        return found[0]
+
+
+def _default_name() -> str:
+    return run_name()

@@ -1,0 +1,305 @@
+"""A run: one execution of training code, with what it logged and produced."""
+
+from __future__ import annotations
+
+import atexit
+import sys
+import threading
+import traceback
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from mlyard.store.records import MetricSeries, RunRecord, RunStatus, now_ms
+from mlyard.tracking import validation as v
+from mlyard.tracking.buffer import Batch, RunBuffer
+from mlyard.tracking.run_files import RunFiles
+
+if TYPE_CHECKING:
+    from mlyard.workspace import Workspace
+
+
+class Run(RunFiles):
+    """One run of an experiment. Started with ``Experiment.start_run()``.
+
+    Logging is buffered: a call costs about a microsecond; the store receives batches.
+    Used as a context manager the run ends COMPLETED, or FAILED with the exception.
+
+    Example:
+        >>> import tempfile
+        >>> from mlyard import Workspace, Experiment
+        >>> ws = Workspace.open(tempfile.mkdtemp() + "/yard")
+        >>> with Experiment(ws, "demo").start_run() as run:
+        ...     run.log("alpha", 0.1)
+        ...     run.log_metric("loss", 0.5, step=1)
+        ...     run.log_params({"solver": "auto"})
+        >>> run.status, run.get_metrics()["loss"]
+        ('COMPLETED', 0.5)
+    """
+
+    def __init__(self, workspace: Workspace, record: RunRecord):
+        self.workspace = workspace
+        self._record = record
+        self._buffer: RunBuffer | None = None
+        self._steps: dict[str, int] = {}
+        self._params: dict[str, str] = {}
+        self._ended = record.status.finished
+        self._lock = threading.Lock()
+
+    @classmethod
+    def get(cls, workspace: Workspace, run_id: str) -> Run:
+        """Re-attach to a stored run by id; NotFoundError if there is none."""
+        return cls(workspace, workspace.store.get_run(run_id))
+
+    # -- identity ------------------------------------------------------------------
+    @property
+    def id(self) -> str:
+        return self._record.run_id
+
+    run_id = id
+
+    @property
+    def name(self) -> str:
+        return self._record.name
+
+    @property
+    def experiment_id(self) -> str:
+        return self._record.experiment_id
+
+    @property
+    def status(self) -> str:
+        return self._record.status.value
+
+    @property
+    def error(self) -> str | None:
+        return self._record.error
+
+    @property
+    def record(self) -> RunRecord:
+        return self._record
+
+    def refresh(self) -> Run:
+        """Flush pending logs and reload the run's data from the store."""
+        self.flush()
+        self._record = self.workspace.store.get_run(self.id)
+        return self
+
+    @property
+    def params(self) -> dict[str, str]:
+        return dict(self.refresh()._record.params)
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        """The latest value of every metric."""
+        return dict(self.refresh()._record.metrics)
+
+    @property
+    def tags(self) -> dict[str, str]:
+        return dict(self.refresh()._record.tags)
+
+    def __repr__(self) -> str:
+        return f"Run(id={self.id!r}, name={self.name!r}, status={self.status!r})"
+
+    # -- logging -------------------------------------------------------------------
+    @property
+    def _buf(self) -> RunBuffer:
+        if self._buffer is None:
+            with self._lock:
+                if self._buffer is None:
+                    self._buffer = RunBuffer(self._write)
+        return self._buffer
+
+    def _write(self, batch: Batch) -> None:
+        self.workspace.store.log_batch(self.id, batch.metrics, batch.params, batch.tags)
+
+    def log(self, name: str, value: Any, description: str = "") -> None:
+        """Log ``value`` under ``name``: numbers become metrics, anything else a param.
+
+        Logging the same number again appends to the metric's series.
+        """
+        if isinstance(value, bool) or not _is_number(value):
+            self.log_param(name, value)
+        else:
+            self.log_metric(name, value)
+
+    def log_metric(
+        self, key: str, value: Any, step: int | None = None, timestamp: int | None = None
+    ) -> None:
+        """Append one point to metric ``key``; ``step`` defaults to the next one."""
+        v.check_key(key, "metric")
+        val = v.metric_value(key, value)
+        if step is None:
+            step = self._steps.get(key, 0)
+        else:
+            step = v.step_value(key, step)
+        self._steps[key] = step + 1
+        self._buf.add_metric(key, val, step, timestamp if timestamp is not None else now_ms())
+
+    def log_metrics(self, metrics: Mapping[str, Any], step: int | None = None) -> None:
+        stamp = now_ms()
+        for key, value in _mapping(metrics, "metrics").items():
+            self.log_metric(key, value, step=step, timestamp=stamp)
+
+    def log_param(self, key: str, value: Any) -> None:
+        self.log_params({key: value})
+
+    def log_params(self, params: Mapping[str, Any]) -> None:
+        """Log params; a param is fixed once logged (another value is a ConflictError)."""
+        checked = {
+            v.check_key(k, "param"): v.text_value(k, val, "param", v.MAX_PARAM)
+            for k, val in _mapping(params, "params").items()
+        }
+        for key, value in checked.items():
+            old = self._params.get(key)
+            if old is not None and old != value:
+                from mlyard.errors import ConflictError
+
+                raise ConflictError(
+                    f"param {key!r} is already {old!r}; cannot change it to {value!r}",
+                    field=f"params.{key}",
+                    fix="params are fixed once logged; log a metric or tag instead",
+                )
+        self._params.update(checked)
+        self._buf.add_params(checked)
+
+    def set_tag(self, key: str, value: Any) -> None:
+        self.set_tags({key: value})
+
+    def set_tags(self, tags: Mapping[str, Any]) -> None:
+        checked = {
+            v.check_key(k, "tag"): v.text_value(k, val, "tag", v.MAX_TAG)
+            for k, val in _mapping(tags, "tags").items()
+        }
+        self._buf.add_tags(checked)
+
+    def flush(self) -> None:
+        """Write buffered logs to the store now."""
+        if self._buffer is not None:
+            self._buffer.flush()
+
+    # -- reading metrics -----------------------------------------------------------
+    def get_metric_history(self, key: str) -> MetricSeries:
+        """Every point of metric ``key`` (column-wise), sorted by step."""
+        self.flush()
+        return self.workspace.store.get_metric_history(self.id, key)
+
+    def get_metrics(self, name: str | None = None) -> dict[str, Any]:
+        """Metrics as Azure ML returns them: a value, or a list when logged repeatedly."""
+        self.flush()
+        keys = [name] if name is not None else sorted(self.refresh()._record.metrics)
+        out: dict[str, Any] = {}
+        for key in keys:
+            series = self.workspace.store.get_metric_history(self.id, key)
+            values = series.values.tolist()
+            if values:
+                out[key] = values[0] if len(values) == 1 else values
+        return out
+
+    # -- lifecycle -----------------------------------------------------------------
+    def complete(self) -> None:
+        self.end(RunStatus.COMPLETED)
+
+    def fail(self, error: BaseException | str | None = None) -> None:
+        self.end(RunStatus.FAILED, error)
+
+    def end(self, status: RunStatus | str = RunStatus.COMPLETED, error: Any = None) -> None:
+        """End the run; its last logs and its status are stored in one transaction."""
+        status = RunStatus(status)
+        text = _error_text(error)
+        end = now_ms()
+
+        def final(batch: Batch) -> None:
+            self.workspace.store.end_run(
+                self.id,
+                status,
+                end,
+                text,
+                metrics=batch.metrics,
+                params=batch.params,
+                tags=batch.tags,
+            )
+
+        if self._buffer is not None:
+            self._buffer.flush(final=final)
+        else:
+            final(Batch([], {}, {}))
+        self._ended = True
+        _ACTIVE.discard(self)
+        self._record = _replace(self._record, status, end, text)
+
+    def __enter__(self) -> Run:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc is None:
+            self.end(RunStatus.COMPLETED)
+        elif isinstance(exc, KeyboardInterrupt):
+            self.end(RunStatus.KILLED, exc)
+        else:
+            self.end(RunStatus.FAILED, exc)
+
+    def _activate(self) -> Run:
+        _ACTIVE.add(self)
+        return self
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Run) and other.id == self.id
+
+
+def _is_number(value: Any) -> bool:
+    if isinstance(value, int | float):
+        return True
+    return (
+        type(value).__module__ == "numpy" and hasattr(value, "dtype") and value.dtype.kind in "iuf"
+    )
+
+
+def _mapping(data: Any, field: str) -> Mapping[str, Any]:
+    if not isinstance(data, Mapping):
+        from mlyard.errors import InvalidInputError
+
+        raise InvalidInputError(
+            f"{field} must be a mapping of names to values, got {type(data).__name__}",
+            field=field,
+            fix="pass a dict, e.g. {'alpha': 0.1}",
+        )
+    return data
+
+
+def _error_text(error: Any) -> str | None:
+    if error is None:
+        return None
+    if isinstance(error, BaseException):
+        lines = traceback.format_exception(type(error), error, error.__traceback__)
+        return "".join(lines)[-8000:]
+    return str(error)[-8000:]
+
+
+def _replace(record: RunRecord, status: RunStatus, end: int, error: str | None) -> RunRecord:
+    from dataclasses import replace
+
+    return replace(record, status=status, end_time=end, error=error)
+
+
+# Runs started in this process and not yet ended: closed at exit, FAILED if the
+# interpreter is exiting because of an uncaught exception.
+_ACTIVE: set[Run] = set()
+
+
+def _end_active_runs() -> None:
+    exc = getattr(sys, "last_value", None)
+    for run in list(_ACTIVE):
+        try:
+            if isinstance(exc, KeyboardInterrupt):
+                run.end(RunStatus.KILLED, exc)
+            elif exc is not None:
+                run.end(RunStatus.FAILED, exc)
+            else:
+                run.end(RunStatus.COMPLETED)
+        except Exception as e:  # the store may already be gone; never block exit
+            print(f"mlyard: could not end run {run.id}: {e}", file=sys.stderr)
+
+
+atexit.register(_end_active_runs)
