@@ -31,7 +31,7 @@ class MlyardError(Exception):
         self.fix = fix
         full = message
         if fix and fix not in message:
-            full = f"{message.rstrip('.')}. {fix}"
+            full = f"{message.rstrip('.')}. {fix[:1].upper()}{fix[1:]}"
         super().__init__(full)
 
     @property

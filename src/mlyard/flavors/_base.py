@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -60,6 +61,17 @@ class Flavor(ABC):
     @abstractmethod
     def predict(self, model: Any, data: Any, method: str) -> Any:
         """Call ``method`` on ``data`` (a pandas DataFrame); return an array-like."""
+
+    def predict_array(self, model: Any, array: Any, columns: Sequence[str], method: str) -> Any:
+        """Call ``method`` on a 2-D float array whose columns are ``columns``, in order.
+
+        The scoring server uses this for all-numeric inputs. The default builds a
+        DataFrame and calls :meth:`predict`; a flavor whose framework takes arrays may
+        skip the DataFrame (the server first checks, on sample rows, that both agree).
+        """
+        import pandas as pd
+
+        return self.predict(model, pd.DataFrame(array, columns=list(columns), copy=False), method)
 
     def requirements(self) -> list[str]:
         """Pinned packages needed to load the model."""

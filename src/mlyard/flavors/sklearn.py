@@ -5,6 +5,8 @@ from __future__ import annotations
 import pickle
 import shutil
 import sys
+import warnings
+from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -88,6 +90,13 @@ class SklearnFlavor(Flavor):
         elif names is None:
             data = data.to_numpy()
         return getattr(model, method)(data)
+
+    def predict_array(self, model: Any, array: Any, columns: Sequence[str], method: str) -> Any:
+        # sklearn takes arrays by position, as predict() maps renamed columns, and skips
+        # its DataFrame checks (~1.5 ms a call, five times a linear model's prediction).
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="X does not have valid feature names")
+            return getattr(model, method)(array)
 
     def requirements(self) -> list[str]:
         reqs = []

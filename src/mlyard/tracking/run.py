@@ -43,7 +43,6 @@ class Run(RunFiles):
         self._steps: dict[str, int] = {}
         self._params: dict[str, str] = {}
         self._ended = record.status.finished
-        self._lock = threading.Lock()
 
     @classmethod
     def get(cls, workspace: Workspace, run_id: str) -> Run:
@@ -103,7 +102,7 @@ class Run(RunFiles):
     @property
     def _buf(self) -> RunBuffer:
         if self._buffer is None:
-            with self._lock:
+            with _BUFFER_LOCK:
                 if self._buffer is None:
                     self._buffer = RunBuffer(self._write)
         return self._buffer
@@ -282,6 +281,8 @@ def _replace(record: RunRecord, status: RunStatus, end: int, error: str | None) 
 
     return replace(record, status=status, end_time=end, error=error)
 
+
+_BUFFER_LOCK = threading.Lock()  # creating a run's buffer is rare: one lock for all runs
 
 # Runs started in this process and not yet ended: closed at exit, FAILED if the
 # interpreter is exiting because of an uncaught exception.

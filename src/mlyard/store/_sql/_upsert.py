@@ -1,7 +1,7 @@
 """INSERT … ON CONFLICT for the dialects we run on (SQLite and PostgreSQL).
 
-Statements are built once per (dialect, table, columns, keys) and reused, so SQLAlchemy's
-compiled cache is hit and a hot write path pays no statement-building cost.
+Statements are built and compiled once per (dialect, table, columns, keys) and run as
+:class:`Prepared` statements: the hot write path pays no statement-building cost.
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Table
 
-_CACHE: dict[tuple, Any] = {}
+from mlyard.store._sql._prepared import Prepared
+
+_CACHE: dict[tuple, Prepared] = {}
 
 
 def _insert(dialect: str, table: Table):
@@ -34,14 +36,14 @@ def upsert(
     if not rows:
         return
     cache_key = ("upsert", conn.dialect.name, table.name, tuple(rows[0]), tuple(keys), where)
-    stmt = _CACHE.get(cache_key)
-    if stmt is None:
+    prepared = _CACHE.get(cache_key)
+    if prepared is None:
         stmt = _insert(conn.dialect.name, table)
         update = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
         condition = where(table.c, stmt.excluded) if where else None
         stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=update, where=condition)
-        _CACHE[cache_key] = stmt
-    conn.execute(stmt, list(rows))
+        prepared = _CACHE[cache_key] = Prepared(stmt)
+    prepared.executemany(conn, rows)
 
 
 def insert_ignore(
@@ -51,8 +53,8 @@ def insert_ignore(
     if not rows:
         return
     cache_key = ("ignore", conn.dialect.name, table.name, tuple(keys))
-    stmt = _CACHE.get(cache_key)
-    if stmt is None:
+    prepared = _CACHE.get(cache_key)
+    if prepared is None:
         stmt = _insert(conn.dialect.name, table).on_conflict_do_nothing(index_elements=list(keys))
-        _CACHE[cache_key] = stmt
-    conn.execute(stmt, list(rows))
+        prepared = _CACHE[cache_key] = Prepared(stmt)
+    prepared.executemany(conn, rows)

@@ -1,26 +1,41 @@
 """Writing what a run logs: params, tags, metric chunks and latest values.
 
-Every statement here is built once at import; the hot path only binds values.
+Every statement here is compiled once per dialect; the hot path only binds values.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, and_, bindparam, or_, select
+from sqlalchemy import (
+    Connection,
+    Double,
+    Text,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 
 from mlyard.errors import ConflictError, NotFoundError
 from mlyard.store._sql import tables as t
+from mlyard.store._sql._prepared import Prepared
 from mlyard.store._sql._upsert import insert_ignore, upsert
 from mlyard.store.records import MetricPoint, MetricSeries
 
-RUN_EXISTS = select(t.runs.c.run_id).where(t.runs.c.run_id == bindparam("run_id"))
-_RUN_PARAMS = select(t.params.c.key, t.params.c.value).where(
-    t.params.c.run_id == bindparam("run_id")
+RUN_EXISTS = Prepared(select(t.runs.c.run_id).where(t.runs.c.run_id == bindparam("run_id")))
+_RUN_PARAMS = Prepared(
+    select(t.params.c.key, t.params.c.value).where(t.params.c.run_id == bindparam("run_id"))
 )
-_INSERT_CHUNKS = t.metric_chunks.insert()
+_INSERT_CHUNKS = Prepared(t.metric_chunks.insert())
 _CHUNKS = (
     select(t.metric_chunks.c.steps, t.metric_chunks.c["values"], t.metric_chunks.c.timestamps)
     .where(
@@ -31,7 +46,10 @@ _CHUNKS = (
 
 
 def require_run(conn: Connection, run_id: str) -> None:
-    if conn.execute(RUN_EXISTS, {"run_id": run_id}).first() is None:
+    cursor = RUN_EXISTS.execute(conn, {"run_id": run_id})
+    found = cursor.fetchone()
+    cursor.close()
+    if found is None:
         raise NotFoundError(f"no run with id {run_id!r}")
 
 
@@ -42,8 +60,12 @@ def write_batch(
     params: dict[str, str] | None,
     tags: dict[str, str] | None,
 ) -> None:
+    changed = []
     if params:
         _insert_params(conn, run_id, params)
+        changed.append("params")
+    if metrics and _insert_metrics(conn, run_id, metrics):
+        changed.append("metrics")
     if tags:
         upsert(
             conn,
@@ -51,12 +73,53 @@ def write_batch(
             [{"run_id": run_id, "key": k, "value": v} for k, v in tags.items()],
             ("run_id", "key"),
         )
-    if metrics:
-        _insert_metrics(conn, run_id, metrics)
+        changed.append("tags")
+    if changed:
+        refresh_run_json(conn, run_id, tuple(changed))
+
+
+_KEYED = {"params": t.params, "metrics": t.latest_metrics, "tags": t.tags}
+_REFRESH: dict[tuple[str, tuple[str, ...]], Prepared] = {}
+
+
+def _json_safe(dialect: str, value: Any) -> Any:
+    """Infinities as strings: JSON has no literal for them. SQLite writes a bare
+    ``Inf``; PostgreSQL already quotes them."""
+    if dialect == "postgresql" or not isinstance(value.type, Double):
+        return value
+    # Constants rendered inline: Prepared statements bind only the run id.
+    big = literal_column("1.7976931348623157e308")
+    return case(
+        (value > big, literal_column("'Infinity'")),
+        (value < -big, literal_column("'-Infinity'")),
+        else_=value,
+    )
+
+
+def refresh_run_json(conn: Connection, run_id: str, kinds: tuple[str, ...]) -> None:
+    """Recompute the run's JSON copies of ``kinds`` (params, metrics, tags) in SQL."""
+    dialect = conn.dialect.name
+    prepared = _REFRESH.get((dialect, kinds))
+    if prepared is None:
+        agg = func.json_object_agg if dialect == "postgresql" else func.json_group_object
+        values = {
+            f"{kind}_json": cast(
+                select(agg(_KEYED[kind].c.key, _json_safe(dialect, _KEYED[kind].c.value)))
+                .where(_KEYED[kind].c.run_id == t.runs.c.run_id)
+                .scalar_subquery(),
+                Text,
+            )
+            for kind in kinds
+        }
+        stmt = update(t.runs).where(t.runs.c.run_id == bindparam("b_run_id")).values(values)
+        prepared = _REFRESH[(dialect, kinds)] = Prepared(stmt)
+    prepared.execute(conn, {"b_run_id": run_id}).close()
 
 
 def _insert_params(conn: Connection, run_id: str, params: dict[str, str]) -> None:
-    existing = dict(conn.execute(_RUN_PARAMS, {"run_id": run_id}).all())
+    cursor = _RUN_PARAMS.execute(conn, {"run_id": run_id})
+    existing = dict(cursor.fetchall())
+    cursor.close()
     for key, value in params.items():
         if key in existing and existing[key] != value:
             raise ConflictError(
@@ -77,7 +140,7 @@ def _newer(existing, excluded):
     )
 
 
-def _insert_metrics(conn: Connection, run_id: str, series: Sequence[MetricSeries]) -> None:
+def _insert_metrics(conn: Connection, run_id: str, series: Sequence[MetricSeries]) -> bool:
     chunks = []
     latest: dict[str, MetricPoint] = {}
     for m in series:
@@ -98,8 +161,8 @@ def _insert_metrics(conn: Connection, run_id: str, series: Sequence[MetricSeries
         if cur is None or (p.step, p.timestamp) >= (cur.step, cur.timestamp):
             latest[p.key] = p
     if not chunks:
-        return
-    conn.execute(_INSERT_CHUNKS, chunks)
+        return False
+    _INSERT_CHUNKS.executemany(conn, chunks)
     rows = [
         {
             "run_id": run_id,
@@ -111,6 +174,7 @@ def _insert_metrics(conn: Connection, run_id: str, series: Sequence[MetricSeries
         for p in latest.values()
     ]
     upsert(conn, t.latest_metrics, rows, ("run_id", "key"), where=_newer)
+    return True
 
 
 def read_series(conn: Connection, run_id: str, key: str) -> MetricSeries:

@@ -1,8 +1,8 @@
 """Find runs: compile parsed filters to SQL and load each run with its data in one query.
 
-Each run row carries its params, latest metrics and tags as three JSON objects that the
-database aggregates (``json_group_object`` on SQLite, ``json_object_agg`` on
-PostgreSQL): a page of 1,000 runs is 1,000 rows, not 15,000.
+Filters and orderings use the keyed tables (params, latest_metrics, tags); each run row
+already carries JSON copies of its params, metrics and tags (kept in step by
+``run_log.refresh_run_json``), so a page of 1,000 runs is 1,000 rows, not 15,000.
 """
 
 from __future__ import annotations
@@ -16,14 +16,9 @@ import orjson
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    Double,
     Select,
-    String,
     bindparam,
-    case,
     exists,
-    func,
-    literal,
     select,
 )
 
@@ -43,37 +38,23 @@ _OPS = {
     "IN": lambda col, v: col.in_(v),
     "NOT IN": lambda col, v: col.not_in(v),
 }
-_KEYED = {"params": t.params, "metrics": t.latest_metrics, "tags": t.tags}
 _KIND_TABLE = {"param": t.params, "metric": t.latest_metrics, "tag": t.tags}
 _R = t.runs.c
-_SELECTS: dict[str, Select] = {}
-
-
-def _base_select(dialect: str) -> Select:
-    """``runs`` plus one aggregated JSON column per keyed table (built once per dialect)."""
-    if dialect not in _SELECTS:
-        agg = func.json_object_agg if dialect == "postgresql" else func.json_group_object
-        columns = [
-            select(agg(table.c.key, _json_safe(dialect, table.c.value), type_=String))
-            .where(table.c.run_id == _R.run_id)
-            .scalar_subquery()
-            .label(f"data_{kind}")
-            for kind, table in _KEYED.items()
-        ]
-        _SELECTS[dialect] = select(t.runs, *columns)
-    return _SELECTS[dialect]
-
-
-def _json_safe(dialect: str, value: Any) -> Any:
-    """Infinities as strings: JSON has no literal for them. SQLite writes a bare
-    ``Inf``; PostgreSQL already quotes them."""
-    if dialect == "postgresql" or not isinstance(value.type, Double):
-        return value
-    return case(
-        (value > _MAX_DOUBLE, literal("Infinity")),
-        (value < -_MAX_DOUBLE, literal("-Infinity")),
-        else_=value,
-    )
+_COLUMNS = (
+    _R.run_id,
+    _R.experiment_id,
+    _R.name,
+    _R.status,
+    _R.start_time,
+    _R.end_time,
+    _R.user_id,
+    _R.lifecycle_stage,
+    _R.error,
+    _R.params_json,
+    _R.metrics_json,
+    _R.tags_json,
+)
+_BY_ID = select(*_COLUMNS).where(_R.run_id.in_(bindparam("ids", expanding=True)))
 
 
 def _condition(clause: Clause) -> ColumnElement[bool]:
@@ -112,25 +93,17 @@ def search_runs(
     max_results: int,
     offset: int,
 ) -> list[RunRecord]:
-    query = _base_select(conn.dialect.name).where(
+    query = select(*_COLUMNS).where(
         _R.experiment_id.in_(list(experiment_ids)), _R.lifecycle_stage == "active"
     )
     for clause in parse_filter(filter_string):
         query = query.where(_condition(clause))
     query = _ordered(query, order_by).limit(max_results).offset(offset)
-    return [_record(row) for row in conn.execute(query)]
-
-
-_BY_ID: dict[str, Select] = {}
+    return [_record(row) for row in conn.execute(query).all()]
 
 
 def get_runs(conn: Connection, run_ids: Sequence[str]) -> list[RunRecord]:
-    dialect = conn.dialect.name
-    if dialect not in _BY_ID:
-        _BY_ID[dialect] = _base_select(dialect).where(
-            _R.run_id.in_(bindparam("ids", expanding=True))
-        )
-    return [_record(row) for row in conn.execute(_BY_ID[dialect], {"ids": list(run_ids)})]
+    return [_record(row) for row in conn.execute(_BY_ID, {"ids": list(run_ids)}).all()]
 
 
 def _json(value: Any) -> dict[str, Any]:
@@ -142,13 +115,16 @@ def _json(value: Any) -> dict[str, Any]:
 
 
 _STATUS = {s.value: s for s in RunStatus}
-_MAX_DOUBLE = 1.7976931348623157e308
 
 
 def _metrics(value: Any) -> dict[str, float]:
     data = _json(value)
+    # NaN is stored as NULL and infinities arrive as the strings "Infinity" and
+    # "-Infinity". Two substring scans settle the common all-numbers case; a key that
+    # merely contains such text only costs the slow path below.
+    if isinstance(value, str) and "null" not in value and 'Infinity"' not in value:
+        return data
     if any(v is None or isinstance(v, str) for v in data.values()):
-        # NaN is stored as NULL; infinities arrive as strings (see _json_safe).
         return {k: math.nan if v is None else float(v) for k, v in data.items()}
     return data
 

@@ -73,6 +73,11 @@ runs = Table(
     Column("user_id", String(NAME), nullable=False),
     Column("lifecycle_stage", String(32), nullable=False, default="active"),
     Column("error", Text),
+    # JSON copies of the run's params, latest metrics and tags, refreshed by the same
+    # transaction that writes those tables: listing runs reads them, never aggregates.
+    Column("params_json", Text),
+    Column("metrics_json", Text),
+    Column("tags_json", Text),
     Index(None, "experiment_id", "start_time"),
 )
 
@@ -83,6 +88,8 @@ params = Table(
     Column("key", String(KEY), nullable=False),
     Column("value", Text, nullable=False),
     PrimaryKeyConstraint("run_id", "key"),
+    # clustered by (run_id, key): a run's rows are read in one B-tree range
+    sqlite_with_rowid=False,
 )
 
 tags = Table(
@@ -92,6 +99,8 @@ tags = Table(
     Column("key", String(KEY), nullable=False),
     Column("value", Text, nullable=False),
     PrimaryKeyConstraint("run_id", "key"),
+    # clustered by (run_id, key): a run's rows are read in one B-tree range
+    sqlite_with_rowid=False,
 )
 
 metric_chunks = Table(
@@ -119,6 +128,8 @@ latest_metrics = Table(
     Column("timestamp", BigInteger, nullable=False),
     PrimaryKeyConstraint("run_id", "key"),
     Index(None, "key", "value"),
+    # clustered by (run_id, key): a run's rows are read in one B-tree range
+    sqlite_with_rowid=False,
 )
 
 run_files = Table(

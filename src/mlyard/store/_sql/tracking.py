@@ -6,11 +6,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 
+import orjson
 from sqlalchemy import Connection, bindparam, or_, select, update
 
 from mlyard.errors import AlreadyExistsError, NotFoundError, StoreError
 from mlyard.store._base import TrackingStore
 from mlyard.store._sql import tables as t
+from mlyard.store._sql._prepared import Prepared
 from mlyard.store._sql._upsert import upsert
 from mlyard.store._sql.database import Database, is_unique_violation
 from mlyard.store._sql.run_log import read_series, require_run, write_batch
@@ -25,10 +27,10 @@ from mlyard.store.records import (
 )
 
 _E = t.experiments.c
-_EXPERIMENT_EXISTS = select(_E.experiment_id).where(_E.experiment_id == bindparam("eid"))
-_INSERT_RUN = t.runs.insert()
-_INSERT_TAGS = t.tags.insert()
-_END_RUN = (
+_EXPERIMENT_EXISTS = Prepared(select(_E.experiment_id).where(_E.experiment_id == bindparam("eid")))
+_INSERT_RUN = Prepared(t.runs.insert())
+_INSERT_TAGS = Prepared(t.tags.insert())
+_END_RUN = Prepared(
     update(t.runs)
     .where(t.runs.c.run_id == bindparam("b_run_id"))
     .values(status=bindparam("b_status"), end_time=bindparam("b_end"), error=bindparam("b_err"))
@@ -122,16 +124,20 @@ class SqlTrackingStore(TrackingStore):
             "user_id": user_id,
             "lifecycle_stage": "active",
             "error": None,
+            "params_json": "{}",
+            "metrics_json": "{}",
+            "tags_json": orjson.dumps(tags).decode(),
         }
         with self._db.write() as conn:
-            if conn.execute(_EXPERIMENT_EXISTS, {"eid": eid}).first() is None:
+            cursor = _EXPERIMENT_EXISTS.execute(conn, {"eid": eid})
+            found = cursor.fetchone()
+            cursor.close()
+            if found is None:
                 raise NotFoundError(f"no experiment with id {experiment_id!r}")
-            conn.execute(_INSERT_RUN, row)
-            if tags:
-                conn.execute(
-                    _INSERT_TAGS,
-                    [{"run_id": run_id, "key": k, "value": v} for k, v in tags.items()],
-                )
+            _INSERT_RUN.execute(conn, row).close()
+            _INSERT_TAGS.executemany(
+                conn, [{"run_id": run_id, "key": k, "value": v} for k, v in tags.items()]
+            )
         return RunRecord(
             run_id=run_id,
             experiment_id=str(eid),
@@ -162,8 +168,8 @@ class SqlTrackingStore(TrackingStore):
         tags: dict[str, str] | None = None,
     ) -> None:
         with self._db.write() as conn:
-            done = conn.execute(
-                _END_RUN,
+            cursor = _END_RUN.execute(
+                conn,
                 {
                     "b_run_id": run_id,
                     "b_status": RunStatus(status).value,
@@ -171,7 +177,9 @@ class SqlTrackingStore(TrackingStore):
                     "b_err": error,
                 },
             )
-            if done.rowcount == 0:
+            updated = cursor.rowcount
+            cursor.close()
+            if updated == 0:
                 raise NotFoundError(f"no run with id {run_id!r}")
             write_batch(conn, run_id, metrics, params, tags)
 

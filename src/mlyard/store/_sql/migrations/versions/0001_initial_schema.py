@@ -165,6 +165,9 @@ def upgrade() -> None:
         sa.Column("user_id", sa.String(length=256), nullable=False),
         sa.Column("lifecycle_stage", sa.String(length=32), nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("params_json", sa.Text(), nullable=True),
+        sa.Column("metrics_json", sa.Text(), nullable=True),
+        sa.Column("tags_json", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
             ["experiment_id"],
             ["experiments.experiment_id"],
@@ -204,6 +207,7 @@ def upgrade() -> None:
             ["run_id"], ["runs.run_id"], name=op.f("fk_latest_metrics_run_id_runs")
         ),
         sa.PrimaryKeyConstraint("run_id", "key", name=op.f("pk_latest_metrics")),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("latest_metrics", schema=None) as batch_op:
         batch_op.create_index(
@@ -249,6 +253,7 @@ def upgrade() -> None:
         sa.Column("value", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(["run_id"], ["runs.run_id"], name=op.f("fk_params_run_id_runs")),
         sa.PrimaryKeyConstraint("run_id", "key", name=op.f("pk_params")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "run_files",
@@ -266,6 +271,7 @@ def upgrade() -> None:
         sa.Column("value", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(["run_id"], ["runs.run_id"], name=op.f("fk_tags_run_id_runs")),
         sa.PrimaryKeyConstraint("run_id", "key", name=op.f("pk_tags")),
+        sqlite_with_rowid=False,
     )
     # ### end Alembic commands ###
 
