@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import threading
+
+import pytest
+
+from mlyard.artifacts import BlobStore, sha256_file
+from mlyard.errors import IntegrityError, InvalidInputError, NotFoundError
+
+
+@pytest.fixture
+def blobs(tmp_path):
+    return BlobStore(tmp_path / "blobs")
+
+
+def test_put_read_and_dedupe(blobs, tmp_path):
+    src = tmp_path / "a.bin"
+    src.write_bytes(b"x" * 1000)
+    sha, size = blobs.put_file(src)
+    assert sha == hashlib.sha256(b"x" * 1000).hexdigest() and size == 1000
+    assert blobs.put_stream(io.BytesIO(b"x" * 1000)) == (sha, 1000)
+    assert blobs.put_bytes(b"x" * 1000) == (sha, 1000)
+    stored = [p for p in (tmp_path / "blobs" / "sha256").rglob("*") if p.is_file()]
+    assert len(stored) == 1
+    assert blobs.read_bytes(sha) == b"x" * 1000
+    assert not os.access(stored[0], os.W_OK) or os.geteuid() == 0  # read-only for users
+    assert src.read_bytes() == b"x" * 1000  # the source is never touched
+    assert list((tmp_path / "blobs" / "tmp").iterdir()) == []  # no leftovers
+
+
+def test_large_file_streams_in_chunks(blobs, tmp_path):
+    src = tmp_path / "big.bin"
+    with open(src, "wb") as f:
+        for _ in range(40):
+            f.write(os.urandom(1 << 20))  # 40 MiB
+    seen = []
+    sha, size = blobs.put_file(src, progress=seen.append)
+    assert size == 40 << 20 and max(seen) <= 1 << 20 and sum(seen) == size
+    out = blobs.get_file(sha, tmp_path / "copy.bin")
+    assert sha256_file(out) == (sha, size)
+
+
+def test_corruption_is_detected_on_every_read(blobs, tmp_path):
+    sha, _ = blobs.put_bytes(b"precious")
+    path = blobs.path(sha)
+    os.chmod(path, 0o644)
+    with open(path, "wb") as f:
+        f.write(b"tampered")
+    with pytest.raises(IntegrityError, match="corrupted"):
+        blobs.read_bytes(sha)
+    with pytest.raises(IntegrityError):
+        blobs.get_file(sha, tmp_path / "out")
+    assert not (tmp_path / "out").exists()  # nothing half-written at the target
+    with pytest.raises(IntegrityError):
+        blobs.local_path(sha)
+
+
+def test_missing_and_bad_hashes(blobs, tmp_path):
+    with pytest.raises(NotFoundError, match="missing"):
+        blobs.read_bytes("0" * 64)
+    with pytest.raises(InvalidInputError):
+        blobs.path("../../etc/passwd")
+    with pytest.raises(NotFoundError):
+        blobs.put_file(tmp_path / "nope")
+
+
+def test_concurrent_identical_writes(blobs):
+    data = os.urandom(1 << 20)
+    results = []
+    threads = [
+        threading.Thread(target=lambda: results.append(blobs.put_bytes(data))) for _ in range(8)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(results)) == 1
+    assert blobs.read_bytes(results[0][0]) == data
