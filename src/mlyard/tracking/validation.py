@@ -37,6 +37,11 @@ def check_key(key: Any, kind: str) -> str:
 
 
 def metric_value(key: str, value: Any) -> float:
+    kind = type(value)
+    if kind is float:  # the hot path: skip the ABC checks below
+        return value
+    if kind is int:
+        return float(value)
     if isinstance(value, numbers.Real):
         return float(value)
     try:  # numpy 0-d arrays, Decimal, torch scalars
@@ -57,6 +62,8 @@ def metric_value(key: str, value: Any) -> float:
 
 
 def step_value(key: str, step: Any) -> int:
+    if type(step) is int:
+        return step
     if isinstance(step, bool) or not isinstance(step, numbers.Integral):
         raise InvalidInputError(
             f"step of metric {key!r} must be an integer, got {step!r}", field="step"
