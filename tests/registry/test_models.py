@@ -145,3 +145,37 @@ def test_corrupted_blob_is_refused(ws, tmp_path):
         f.write(b"garbage")
     with pytest.raises(IntegrityError, match="corrupted"):
         m.load()
+
+
+def test_sample_datasets_are_registered_and_give_the_signature(ws, diabetes, tmp_path):
+    from mlyard import Dataset
+
+    X, y = diabetes
+    np.savetxt(tmp_path / "feature.csv", X, delimiter=",")
+    np.savetxt(tmp_path / "labels.csv", y, delimiter=",")
+    store = ws.get_default_datastore()
+    store.upload_files([str(tmp_path / "feature.csv"), str(tmp_path / "labels.csv")], "d/")
+    feature_ds = Dataset.Tabular.from_delimited_files(path=[(store, "d/feature.csv")])
+    label_ds = Dataset.Tabular.from_delimited_files(path=[(store, "d/labels.csv")])
+    best = _trained_run(ws, X, y)
+    model = Model.register(
+        ws,
+        "dm",
+        run=best,
+        model_path="model",
+        sample_input_dataset=feature_ds,
+        sample_output_dataset=label_ds,
+    )
+    assert model.record.sample_input == "dm-sample-input:1"
+    assert model.sample_input_dataset.to_pandas_dataframe().shape == (442, 10)
+    assert model.signature.names == [f"Column{i}" for i in range(1, 11)]
+    assert [c.name for c in model.signature.outputs] == ["Column1"]
+    # a second version reuses the identical dataset version
+    again = Model.register(ws, "dm", run=best, model_path="model", sample_input_dataset=feature_ds)
+    assert again.record.sample_input == "dm-sample-input:1"
+    # rows sent positionally reach a model fitted on named columns
+    loaded = model.load()
+    np.testing.assert_allclose(
+        loaded.predict(X[:2].values.tolist(), "predict"),
+        Ridge(alpha=0.01).fit(X, y).predict(X[:2]),
+    )

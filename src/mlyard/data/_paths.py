@@ -1,0 +1,84 @@
+"""Checks on the names and paths the data layer accepts, with errors that say the fix."""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+from typing import Any
+
+from mlyard.errors import InvalidInputError
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,249}")
+# Suffix of the temporary names files are written under before being renamed into place.
+PART_SUFFIX = ".mlyard-part"
+
+
+def relative_path(path: Any, field: str) -> str:
+    """A path relative to a datastore root, as clean POSIX text (``""`` for the root).
+
+    Example:
+        >>> relative_path("./a//b/", "target_path")
+        'a/b'
+    """
+    if isinstance(path, PurePosixPath):
+        path = str(path)
+    if not isinstance(path, str):
+        raise InvalidInputError(
+            f"{field} must be a string path, got {type(path).__name__}",
+            field=field,
+            fix="pass a relative path such as 'experiments/data'",
+        )
+    text = path.replace("\\", "/")
+    parts = PurePosixPath(text).parts
+    if text.startswith("/") or ".." in parts or (parts and parts[0].endswith(":")):
+        raise InvalidInputError(
+            f"{field} {path!r} must stay inside the datastore: no absolute path and no '..'",
+            field=field,
+            fix="pass a path relative to the datastore root, e.g. 'experiments/data'",
+        )
+    return "/".join(p for p in parts if p not in ("", "."))
+
+
+def join(*parts: str) -> str:
+    """Join POSIX path parts, skipping empty ones."""
+    return "/".join(p.strip("/") for p in parts if p and p.strip("/"))
+
+
+def dataset_name(name: Any) -> str:
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise InvalidInputError(
+            f"dataset name {name!r} is not valid",
+            field="name",
+            fix="use up to 250 letters, digits, '-', '_' or '.', e.g. 'diabetes-features'",
+        )
+    return name
+
+
+def tags_dict(tags: Any) -> dict[str, str]:
+    """Tags as a plain ``{str: str}`` dict; scalar values are turned into text."""
+    if tags is None:
+        return {}
+    if not isinstance(tags, dict):
+        raise InvalidInputError(
+            f"tags must be a dict, got {type(tags).__name__}",
+            field="tags",
+            fix="pass e.g. tags={'area': 'diabetes'}",
+        )
+    out = {}
+    for key, value in tags.items():
+        if not isinstance(key, str) or not key or not isinstance(value, str | int | float | bool):
+            raise InvalidInputError(
+                f"tag {key!r}: {value!r} is not a text key with a text value",
+                field=f"tags.{key}",
+                fix="use string keys and string (or number) values",
+            )
+        out[key] = str(value)
+    return out
+
+
+def optional_text(value: Any, field: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise InvalidInputError(
+            f"{field} must be text, got {type(value).__name__}", field=field, fix="pass a string"
+        )
+    return value
