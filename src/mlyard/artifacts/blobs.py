@@ -87,7 +87,7 @@ class BlobStore:
         if self.local:
             return self._put_local(stream, progress)
         with tempfile.NamedTemporaryFile(prefix="mlyard-") as spool:
-            copy_hashing(stream, spool, progress)
+            copy_hashing(stream, spool, progress)  # type: ignore[arg-type]
             spool.flush()
             return self.put_file(spool.name)
 

@@ -43,7 +43,7 @@ def friendly_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except MlyardError as e:
-            where = f" \\[{escape(e.field)}]" if getattr(e, "field", None) else ""
+            where = f" \\[{escape(e.field)}]" if e.field else ""
             errors.print(f"[bold red]error{where}:[/] {escape(str(e))}", highlight=False)
             raise typer.Exit(1) from None
 

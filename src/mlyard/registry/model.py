@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import re
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -171,7 +172,7 @@ class Model:
         name: str | None = None,
         tags: Mapping[str, Any] | Sequence[Any] | None = None,
         latest: bool = False,
-    ) -> list[Model]:
+    ) -> builtins.list[Model]:
         """Model versions, filtered by ``name`` and ``tags`` (a dict, a list of tag
         names, or a list of ``[name, value]`` pairs); only the newest per name with
         ``latest=True``."""
@@ -206,7 +207,7 @@ class Model:
         return dict(self._record.tags)
 
     @property
-    def aliases(self) -> list[str]:
+    def aliases(self) -> builtins.list[str]:
         return list(self._record.aliases)
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -57,7 +58,7 @@ class Experiment:
             return found
 
     @classmethod
-    def list(cls, workspace: Workspace) -> list[Experiment]:
+    def list(cls, workspace: Workspace) -> builtins.list[Experiment]:
         out = []
         for record in workspace.store.list_experiments():
             exp = cls.__new__(cls)
@@ -96,7 +97,7 @@ class Experiment:
         filter: str | None = None,
         order_by: Sequence[str] | str | None = None,
         max_results: int = 1000,
-    ) -> list[Run]:
+    ) -> builtins.list[Run]:
         """Runs matching ``filter``, e.g. ``"metrics.mse < 3000 and params.alpha = '0.1'"``,
         sorted by ``order_by``, e.g. ``["metrics.mse ASC"]`` (default: newest first)."""
         if not isinstance(max_results, int) or max_results < 1:

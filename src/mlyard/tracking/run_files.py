@@ -19,7 +19,10 @@ class RunFiles:
     """File methods of :class:`~mlyard.tracking.run.Run`."""
 
     workspace: Workspace
-    id: str
+
+    @property
+    def id(self) -> str:
+        raise NotImplementedError
 
     def upload_file(self, name: str, path_or_stream: str | Path | BinaryIO) -> FileRecord:
         """Store a local file (or a binary stream) as run file ``name``."""

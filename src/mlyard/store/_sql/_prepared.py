@@ -27,7 +27,7 @@ class Prepared:
         cache_key = (conn.dialect.name, keys)
         found = self._compiled.get(cache_key)
         if found is None:
-            compiled = self.statement.compile(dialect=conn.dialect, column_keys=list(keys))
+            compiled: Any = self.statement.compile(dialect=conn.dialect, column_keys=list(keys))
             order = tuple(compiled.positiontup) if compiled.positional else None
             found = self._compiled[cache_key] = (compiled.string, order)
         return found

@@ -16,12 +16,14 @@ from mlyard.store._sql._prepared import Prepared
 _CACHE: dict[tuple, Prepared] = {}
 
 
-def _insert(dialect: str, table: Table):
+def _insert(dialect: str, table: Table) -> Any:
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(table)
 
 
 def upsert(

@@ -88,7 +88,7 @@ def _json_safe(dialect: str, value: Any) -> Any:
     if dialect == "postgresql" or not isinstance(value.type, Double):
         return value
     # Constants rendered inline: Prepared statements bind only the run id.
-    big = literal_column("1.7976931348623157e308")
+    big: Any = literal_column("1.7976931348623157e308")
     return case(
         (value > big, literal_column("'Infinity'")),
         (value < -big, literal_column("'-Infinity'")),

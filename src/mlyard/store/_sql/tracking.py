@@ -64,7 +64,7 @@ class SqlTrackingStore(TrackingStore):
         now = now_ms()
         try:
             with self._db.write() as conn:
-                eid = conn.execute(
+                eid = conn.execute(  # type: ignore[index]
                     t.experiments.insert().values(
                         name=name,
                         artifact_location=artifact_location,
@@ -114,12 +114,14 @@ class SqlTrackingStore(TrackingStore):
     ) -> RunRecord:
         eid = _experiment_id(experiment_id)
         run_id = uuid.uuid4().hex
-        row = {
+        name = name or run_id[:8]
+        start = start_time or now_ms()
+        row: dict[str, object] = {
             "run_id": run_id,
             "experiment_id": eid,
-            "name": name or run_id[:8],
+            "name": name,
             "status": RunStatus.RUNNING.value,
-            "start_time": start_time or now_ms(),
+            "start_time": start,
             "end_time": None,
             "user_id": user_id,
             "lifecycle_stage": "active",
@@ -141,9 +143,9 @@ class SqlTrackingStore(TrackingStore):
         return RunRecord(
             run_id=run_id,
             experiment_id=str(eid),
-            name=row["name"],
+            name=name,
             status=RunStatus.RUNNING,
-            start_time=row["start_time"],
+            start_time=start,
             end_time=None,
             user_id=user_id,
             tags=dict(tags),
