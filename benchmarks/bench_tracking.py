@@ -74,8 +74,13 @@ def bench_mlflow(root: Path, n_runs: int, n_points: int) -> dict[str, float]:
     history: list = []
     t_history = _timed(lambda: history.append(client.get_metric_history(run_id, "loss")), 3)
     assert len(history[-1]) == n_points, len(history[-1])
-    return {"runs": t_runs, "points": t_points, "search": t_search, "history": t_history,
-            "found": len(found[-1])}
+    return {
+        "runs": t_runs,
+        "points": t_points,
+        "search": t_search,
+        "history": t_history,
+        "found": len(found[-1]),
+    }
 
 
 def bench_mlyard(root: Path, n_runs: int, n_points: int) -> dict[str, float]:
@@ -107,8 +112,13 @@ def bench_mlyard(root: Path, n_runs: int, n_points: int) -> dict[str, float]:
     history: list = []
     t_history = _timed(lambda: history.append(run.get_metric_history("loss")), 3)
     assert len(history[-1]) == n_points, len(history[-1])
-    return {"runs": t_runs, "points": t_points, "search": t_search, "history": t_history,
-            "found": len(found[-1])}
+    return {
+        "runs": t_runs,
+        "points": t_points,
+        "search": t_search,
+        "history": t_history,
+        "found": len(found[-1]),
+    }
 
 
 def main() -> None:

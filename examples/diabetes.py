@@ -27,7 +27,9 @@ datastore.upload_files(
 feature_ds = Dataset.Tabular.from_delimited_files(
     path=[(datastore, "diabetes-experiment/feature.csv")]
 )
-label_ds = Dataset.Tabular.from_delimited_files(path=[(datastore, "diabetes-experiment/labels.csv")])
+label_ds = Dataset.Tabular.from_delimited_files(
+    path=[(datastore, "diabetes-experiment/labels.csv")]
+)
 
 exp = Experiment(ws, "diabetes-experiment")
 for alpha in [0.01, 0.1, 1.0]:

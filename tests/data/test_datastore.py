@@ -7,10 +7,10 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from data_helpers import sha, tree, write
 
 from mlyard.errors import AlreadyExistsError, IntegrityError, InvalidInputError, NotFoundError
 from mlyard.store.records import FileRecord
+from tests.data.data_helpers import sha, tree, write
 
 
 def root_of(store) -> Path:

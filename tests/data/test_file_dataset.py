@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from data_helpers import tree, write
 
 from mlyard import Dataset, FileDataset
 from mlyard.errors import AlreadyExistsError, NotFoundError
+from tests.data.data_helpers import tree, write
 
 
 @pytest.fixture

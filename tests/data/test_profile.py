@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from data_helpers import write
 
 from mlyard import Dataset
 from mlyard.data.profile import profile_frame
+from tests.data.data_helpers import write
 
 
 def column(profile: dict, name: str) -> dict:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from data_helpers import sha, tree, write
 
 from mlyard import Dataset, FileDataset, TabularDataset
 from mlyard.errors import AlreadyExistsError, IntegrityError, InvalidInputError, NotFoundError
+from tests.data.data_helpers import sha, tree, write
 
 
 @pytest.fixture

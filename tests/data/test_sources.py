@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from data_helpers import write
 
 from mlyard import Dataset
 from mlyard.errors import InvalidInputError, NotFoundError
+from tests.data.data_helpers import write
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
-from data_helpers import write
 
 from mlyard import Dataset, TabularDataset
 from mlyard.errors import InvalidInputError
+from tests.data.data_helpers import write
 
 
 def test_savetxt_output_gets_generated_column_names(store, src):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import io
 
 import pytest
-from data_helpers import sha, tree, write
 from fsspec.implementations.local import LocalFileSystem
 
 from mlyard.data._transfer import Copy, copy_all
 from mlyard.errors import IntegrityError
+from tests.data.data_helpers import sha, tree, write
 
 
 class Breaking(io.RawIOBase):

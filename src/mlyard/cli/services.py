@@ -80,4 +80,4 @@ def up() -> None:
     from mlyard.serving import services_up
 
     done = services_up(open_workspace())
-    table("services", ["name", "action"], (tuple(item) for item in done))
+    table("services", ["name", "what happened"], done.items())

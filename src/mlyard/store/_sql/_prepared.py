@@ -15,12 +15,15 @@ from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.sql import ClauseElement
 
 
 class Prepared:
-    def __init__(self, statement: ClauseElement):
+    """``typed=True`` runs the statement through SQLAlchemy instead (same interface),
+    for columns whose values need type processing, such as JSON."""
+
+    def __init__(self, statement: Any, typed: bool = False):
         self.statement = statement
+        self.typed = typed
         self._compiled: dict[tuple, tuple[str, tuple[str, ...] | None]] = {}
 
     def _sql(self, conn: Connection, keys: tuple[str, ...]) -> tuple[str, tuple[str, ...] | None]:
@@ -52,5 +55,9 @@ class Prepared:
         return self._run(conn, [params], many=False)
 
     def executemany(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-        if rows:
+        if not rows:
+            return
+        if self.typed:
+            conn.execute(self.statement, list(rows))
+        else:
             self._run(conn, rows, many=True).close()

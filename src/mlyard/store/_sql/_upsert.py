@@ -1,7 +1,8 @@
 """INSERT … ON CONFLICT for the dialects we run on (SQLite and PostgreSQL).
 
 Statements are built and compiled once per (dialect, table, columns, keys) and run as
-:class:`Prepared` statements: the hot write path pays no statement-building cost.
+:class:`Prepared` statements: the hot write path pays no statement-building cost. Rows
+touching typed columns (JSON) go through SQLAlchemy instead, which serialises them.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import JSON, Connection, Table
 
 from mlyard.store._sql._prepared import Prepared
 
@@ -32,20 +33,26 @@ def upsert(
     rows: Sequence[dict[str, Any]],
     keys: Sequence[str],
     where: Callable[[Any, Any], Any] | None = None,
+    keep: Sequence[str] = (),
 ) -> None:
     """Insert ``rows``; where a row with the same ``keys`` exists, overwrite its other
-    columns (only when ``where(existing_columns, excluded)`` holds, if given)."""
+    columns except ``keep`` (only when ``where(existing_columns, excluded)`` holds)."""
     if not rows:
         return
-    cache_key = ("upsert", conn.dialect.name, table.name, tuple(rows[0]), tuple(keys), where)
+    columns = tuple(rows[0])
+    cache_key = ("upsert", conn.dialect.name, table.name, columns, tuple(keys), where, tuple(keep))
     prepared = _CACHE.get(cache_key)
     if prepared is None:
         stmt = _insert(conn.dialect.name, table)
-        update = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
+        update = {c: stmt.excluded[c] for c in columns if c not in keys and c not in keep}
         condition = where(table.c, stmt.excluded) if where else None
         stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=update, where=condition)
-        prepared = _CACHE[cache_key] = Prepared(stmt)
+        prepared = _CACHE[cache_key] = Prepared(stmt, typed=_typed(table, columns))
     prepared.executemany(conn, rows)
+
+
+def _typed(table: Table, columns: Sequence[str]) -> bool:
+    return any(isinstance(table.c[c].type, JSON) for c in columns)
 
 
 def insert_ignore(

@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from mlyard.errors import InvalidInputError, NotFoundError
 from mlyard.store._base import DeploymentStore
 from mlyard.store._sql import tables as t
+from mlyard.store._sql._upsert import upsert
 from mlyard.store._sql.database import Database
 from mlyard.store.records import DeploymentRecord, now_ms
 
@@ -55,12 +54,7 @@ class SqlDeploymentStore(DeploymentStore):
             "updated_at": now_ms(),
         }
         with self._db.write() as conn:
-            # Not the prepared upsert: that binds plain values only, and models and
-            # config are JSON columns that need SQLAlchemy's type processing.
-            insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-            stmt = insert(t.deployments).values(**row)
-            changes = {c: stmt.excluded[c] for c in row if c not in ("name", "created_at")}
-            conn.execute(stmt.on_conflict_do_update(index_elements=["name"], set_=changes))
+            upsert(conn, t.deployments, [row], ("name",), keep=("created_at",))
 
     def get_deployment(self, name: str) -> DeploymentRecord:
         with self._db.read() as conn:
