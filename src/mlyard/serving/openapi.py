@@ -1,13 +1,12 @@
-"""The OpenAPI document a service publishes at ``/swagger.json``.
+"""What the service's OpenAPI document (``/swagger.json``) says about ``/score``.
 
-It describes ``POST /score`` with each model's signature (rows as lists in column
-order, or as records keyed by column), the methods each model offers, and the error
-body; and ``GET /health``.
+FastAPI generates the document; this module adds what it cannot know: each model's
+signature as row schemas (lists in column order, or records keyed by column), the
+methods each model offers, and the error body.
 
 Example:
-    >>> doc = document("svc", served_models)  # doctest: +SKIP
-    >>> doc["paths"]["/score"]["post"]["requestBody"]["required"]  # doctest: +SKIP
-    True
+    >>> sorted(components(served_models))  # doctest: +SKIP
+    ['Error', 'ScoreRequest', 'ScoreResponse', 'diabetes_1_record', 'diabetes_1_row']
 """
 
 from __future__ import annotations
@@ -15,6 +14,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 
 if TYPE_CHECKING:
     from mlyard.serving.served import ServedModel
@@ -29,8 +31,8 @@ _TYPES = {
 _JSON = "application/json"
 
 
-def document(name: str, models: Sequence[ServedModel]) -> dict[str, Any]:
-    """An OpenAPI 3.0 document for the service ``name`` serving ``models``."""
+def components(models: Sequence[ServedModel]) -> dict[str, Any]:
+    """The named schemas ``/score`` refers to: its request, rows per model, errors."""
     schemas: dict[str, Any] = {"Error": _error_schema(), "ScoreResponse": _response_schema()}
     row_refs = []
     for model in models:
@@ -39,17 +41,25 @@ def document(name: str, models: Sequence[ServedModel]) -> dict[str, Any]:
             schemas[schema_name] = schema
             row_refs.append({"$ref": f"#/components/schemas/{schema_name}"})
     schemas["ScoreRequest"] = _request_schema(models, row_refs)
-    return {
-        "openapi": "3.0.3",
-        "info": {
-            "title": f"{name} scoring service",
-            "version": "1",
-            "description": "Models: "
-            + "; ".join(f"{m.key} ({', '.join(m.methods)})" for m in models),
-        },
-        "paths": {"/score": {"post": _score_operation(models)}, "/health": _health_path()},
-        "components": {"schemas": schemas},
-    }
+    return schemas
+
+
+def install(api: FastAPI, models: Sequence[ServedModel]) -> None:
+    """Make ``api`` publish its generated document plus the signature schemas."""
+
+    def openapi() -> dict[str, Any]:
+        if api.openapi_schema is None:
+            doc = get_openapi(
+                title=api.title,
+                version=api.version,
+                description=api.description,
+                routes=api.routes,
+            )
+            doc.setdefault("components", {}).setdefault("schemas", {}).update(components(models))
+            api.openapi_schema = doc
+        return api.openapi_schema
+
+    api.openapi = openapi  # type: ignore[method-assign]
 
 
 def _schema_name(key: str) -> str:
@@ -101,7 +111,8 @@ def _request_schema(models: Sequence[ServedModel], row_refs: list[Any]) -> dict[
     }
 
 
-def _score_operation(models: Sequence[ServedModel]) -> dict[str, Any]:
+def score_operation(models: Sequence[ServedModel]) -> dict[str, Any]:
+    """``openapi_extra`` for the ``/score`` route: its body and every response."""
     first = models[0]
     example: dict[str, Any] = {"method": first.default_method}
     sample = first.sample_rows(1)
@@ -126,21 +137,6 @@ def _score_operation(models: Sequence[ServedModel]) -> dict[str, Any]:
             "413": {"description": "the body is too large", **error},
             "500": {"description": "the model raised an error", **error},
         },
-    }
-
-
-def _health_path() -> dict[str, Any]:
-    return {
-        "get": {
-            "summary": "Whether the service is up, and the models it serves",
-            "operationId": "health",
-            "responses": {
-                "200": {
-                    "description": "up and serving",
-                    "content": {_JSON: {"schema": {"type": "object"}}},
-                }
-            },
-        }
     }
 
 
