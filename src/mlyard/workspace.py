@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from mlyard import settings
 from mlyard.artifacts import BlobStore
 from mlyard.errors import InvalidInputError, NotFoundError
+from mlyard.names import check_name
 from mlyard.store import Store, open_store
 
 if TYPE_CHECKING:
@@ -125,10 +126,7 @@ class Workspace:
         """Register ``url`` (a folder or any fsspec URL) as datastore ``name``."""
         from mlyard.data.datastore import Datastore
 
-        if not name or "/" in name:
-            raise InvalidInputError(
-                f"datastore name {name!r} is not valid", field="name", fix="use letters, digits, -"
-            )
+        check_name(name, "datastore name", field="name")
         if "://" not in url:
             path = Path(url).expanduser().absolute()
             path.mkdir(parents=True, exist_ok=True)

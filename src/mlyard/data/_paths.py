@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import PurePosixPath
 from typing import Any
 
 from mlyard.errors import InvalidInputError
+from mlyard.names import check_name
 
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,249}")
 # Suffix of the temporary names files are written under before being renamed into place.
 PART_SUFFIX = ".mlyard-part"
 
@@ -45,13 +44,7 @@ def join(*parts: str) -> str:
 
 
 def dataset_name(name: Any) -> str:
-    if not isinstance(name, str) or not _NAME.fullmatch(name):
-        raise InvalidInputError(
-            f"dataset name {name!r} is not valid",
-            field="name",
-            fix="use up to 250 letters, digits, '-', '_' or '.', e.g. 'diabetes-features'",
-        )
-    return name
+    return check_name(name, "dataset name", field="name", max_length=250)
 
 
 def tags_dict(tags: Any) -> dict[str, str]:

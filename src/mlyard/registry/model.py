@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import builtins
-import re
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from mlyard.errors import AlreadyExistsError, InvalidInputError
 from mlyard.flavors import LoadedModel, Manifest, Signature, load_model
 from mlyard.flavors.manifest import hash_files
+from mlyard.names import check_name
 from mlyard.registry import sources
 from mlyard.registry.resources import Framework, ResourceConfiguration
 from mlyard.registry.samples import sample_frame
@@ -21,18 +21,6 @@ if TYPE_CHECKING:
     from mlyard.serving import Webservice
     from mlyard.tracking import Run
     from mlyard.workspace import Workspace
-
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,254}$")
-
-
-def _check_name(name: Any) -> str:
-    if not isinstance(name, str) or not _NAME.match(name):
-        raise InvalidInputError(
-            f"model name {name!r} is not valid",
-            field="model_name",
-            fix="use 1-255 letters, digits, '-', '_' or '.', starting with a letter or digit",
-        )
-    return name
 
 
 class Model:
@@ -111,7 +99,7 @@ class Model:
         from mlyard.workspace import require_workspace
 
         ws = require_workspace(workspace)
-        name = _check_name(model_name)
+        name = check_name(model_name, "model name", field="model_name")
         if model_framework is not None and model_framework not in Framework.all():
             raise InvalidInputError(
                 f"unknown model_framework {model_framework!r}",
@@ -255,9 +243,12 @@ class Model:
 
     def set_alias(self, alias: str) -> Model:
         """Point ``alias`` (e.g. ``"production"``) at this version."""
-        if not isinstance(alias, str) or not _NAME.match(alias) or alias.isdigit():
+        check_name(alias, "alias", field="alias")
+        if alias.isdigit():
             raise InvalidInputError(
-                f"alias {alias!r} is not valid", field="alias", fix="e.g. 'production'"
+                f"alias {alias!r} looks like a version number",
+                field="alias",
+                fix="use a word, e.g. 'production'",
             )
         self.workspace.store.set_model_alias(self.name, alias, self.version)
         return self._reload()

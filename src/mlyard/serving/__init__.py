@@ -16,8 +16,9 @@ needs none of the SDK side.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from mlyard._lazy import lazy_exports
 
 _EXPORTS = {
     "DeploymentConfig": "mlyard.serving.config",
@@ -29,18 +30,7 @@ _EXPORTS = {
 __all__ = ["DeploymentConfig", "Webservice", "deploy", "services_up"]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'mlyard.serving' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(list(globals()) + __all__)
-
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:
     from mlyard.serving.config import DeploymentConfig

@@ -13,7 +13,6 @@ Example:
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -25,6 +24,7 @@ from mlyard.errors import (
     NotFoundError,
 )
 from mlyard.flavors import Manifest, get_flavor
+from mlyard.names import check_name
 from mlyard.serving.config import DeploymentConfig
 from mlyard.serving.materialize import materialize, resolve_models
 from mlyard.serving.process import (
@@ -49,8 +49,6 @@ from mlyard.workspace import require_workspace
 
 if TYPE_CHECKING:
     from mlyard.workspace import Workspace
-
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
 
 
 def deploy(
@@ -83,7 +81,7 @@ def deploy(
     """
     started = time.time()
     ws = require_workspace(workspace)
-    _check_name(name)
+    check_name(name, "service name", field="name", max_length=63)
     config = DeploymentConfig.coerce(deployment_config)
     previous = _existing(ws, name)
     if previous is not None and not overwrite:
@@ -148,15 +146,6 @@ def services_up(workspace: Workspace) -> dict[str, str]:
         except DeploymentFailedError as e:
             outcome[name] = f"failed: {e}"
     return dict(sorted(outcome.items()))
-
-
-def _check_name(name: Any) -> None:
-    if not isinstance(name, str) or not _NAME.fullmatch(name):
-        raise InvalidInputError(
-            f"{name!r} is not a valid service name",
-            field="name",
-            fix="use 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit",
-        )
 
 
 def _existing(ws: Workspace, name: str) -> DeploymentRecord | None:
