@@ -130,6 +130,16 @@ def test_search_filter_and_order(store):
     assert len(search(eid, None, ["metrics.mse DESC"], max_results=1, offset=2)) == 1
 
 
+def test_count_runs(store):
+    a, _ = _run(store, "a")
+    _run(store, "a")
+    b = store.create_experiment("b")
+    assert store.count_runs([a.experiment_id, b.experiment_id]) == {
+        a.experiment_id: 2,
+        b.experiment_id: 0,
+    }
+
+
 def test_run_files(store):
     _, run = _run(store)
     store.add_run_files(run.run_id, [FileRecord("model/model.yaml", "a" * 64, 3)])

@@ -29,10 +29,9 @@ def list_experiments() -> None:
     from mlyard.tracking import Experiment
 
     ws = open_workspace()
-    rows = []
-    for exp in Experiment.list(ws):
-        count = len(ws.store.search_runs([exp.id], max_results=100_000))
-        rows.append((exp.id, exp.name, count, when(exp._record.created_at)))
+    exps = Experiment.list(ws)
+    counts = ws.store.count_runs([e.id for e in exps])
+    rows = [(e.id, e.name, counts[e.id], when(e.created_at)) for e in exps]
     table("experiments", ["id", "name", "runs", "created"], rows)
 
 

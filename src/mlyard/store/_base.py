@@ -110,6 +110,10 @@ class TrackingStore(ABC):
         """Runs matching ``filter_string`` (see :mod:`mlyard.store.search`)."""
 
     @abstractmethod
+    def count_runs(self, experiment_ids: Sequence[str]) -> dict[str, int]:
+        """How many active runs each experiment has."""
+
+    @abstractmethod
     def add_run_files(self, run_id: str, files: Iterable[FileRecord]) -> None:
         """Record files uploaded to a run; a path stored again points at the new bytes."""
 

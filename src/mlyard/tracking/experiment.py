@@ -74,6 +74,10 @@ class Experiment:
     def name(self) -> str:
         return self._record.name
 
+    @property
+    def created_at(self) -> int:
+        return self._record.created_at
+
     def __repr__(self) -> str:
         return f"Experiment(name={self.name!r}, id={self.id!r})"
 

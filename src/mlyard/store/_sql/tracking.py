@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 
 import orjson
-from sqlalchemy import Connection, bindparam, or_, select, update
+from sqlalchemy import Connection, bindparam, func, or_, select, update
 
 from mlyard.errors import AlreadyExistsError, NotFoundError, StoreError
 from mlyard.store._base import TrackingStore
@@ -213,6 +213,18 @@ class SqlTrackingStore(TrackingStore):
         ids = [_experiment_id(e) for e in experiment_ids]
         with self._db.read() as conn:
             return search_runs(conn, ids, filter_string, order_by, max_results, offset)
+
+    def count_runs(self, experiment_ids: Sequence[str]) -> dict[str, int]:
+        ids = [_experiment_id(e) for e in experiment_ids]
+        r = t.runs.c
+        query = (
+            select(r.experiment_id, func.count())
+            .where(r.experiment_id.in_(ids), r.lifecycle_stage == "active")
+            .group_by(r.experiment_id)
+        )
+        with self._db.read() as conn:
+            counts = {str(eid): n for eid, n in conn.execute(query)}
+        return {str(e): counts.get(str(e), 0) for e in ids}
 
     # -- run files -----------------------------------------------------------------
     def add_run_files(self, run_id: str, files: Iterable[FileRecord]) -> None:
