@@ -41,10 +41,15 @@ def _entry_point() -> str:
     main = sys.modules.get("__main__")
     path = getattr(main, "__file__", None)
     if path:
-        return str(Path(path).resolve())
+        return _resolved(path)
     if "ipykernel" in sys.modules:
         return "<notebook>"
     return "<interactive>"
+
+
+@cache
+def _resolved(path: str) -> str:
+    return str(Path(path).resolve())
 
 
 def _git(args: list[str], cwd: Path) -> str | None:
