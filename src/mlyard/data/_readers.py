@@ -178,11 +178,15 @@ def _read_parquet(member: Member) -> pa.Table:
     try:
         return pq.read_table(pa.BufferReader(data))
     except (pa.ArrowInvalid, OSError) as e:
-        raise InvalidInputError(
-            f"{member.name!r} is not a Parquet file: {e}",
-            field="path",
-            fix="use Dataset.Tabular.from_delimited_files for text files",
-        ) from None
+        raise not_parquet(member, e) from None
+
+
+def not_parquet(member: Member, error: Exception) -> InvalidInputError:
+    return InvalidInputError(
+        f"{member.name!r} is not a Parquet file: {error}",
+        field="path",
+        fix="use Dataset.Tabular.from_delimited_files for text files",
+    )
 
 
 def _verify(member: Member) -> None:

@@ -14,10 +14,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from mlyard.data._base import BaseDataset
-from mlyard.data._readers import delimited_options, read_delimited, read_parquet
+from mlyard.data._readers import delimited_options, not_parquet, read_delimited, read_parquet
 from mlyard.data._sources import Member, resolve
 from mlyard.data.profile import profile_frame
-from mlyard.errors import InvalidInputError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -107,8 +106,4 @@ def _check_parquet(member: Member) -> None:
         with member.open() as f:
             pq.read_schema(f)
     except (pa.ArrowInvalid, OSError) as e:
-        raise InvalidInputError(
-            f"{member.name!r} is not a Parquet file: {e}",
-            field="path",
-            fix="use Dataset.Tabular.from_delimited_files for text files",
-        ) from None
+        raise not_parquet(member, e) from None
