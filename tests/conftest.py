@@ -1,9 +1,16 @@
-"""Shared fixtures: a fresh embedded workspace per test, the PostgreSQL service."""
+"""Shared fixtures: one ``ws`` fixture over every backend, the PostgreSQL service.
+
+Every test that takes ``ws`` runs once per backend: an embedded folder workspace
+(SQLite) and a PostgreSQL workspace (marked ``postgres``; the remote backend joins
+next). Tests about one backend's own behaviour take ``folder_ws`` instead.
+"""
 
 from __future__ import annotations
 
 import os
+import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,13 +18,7 @@ import pytest
 from mlyard import Workspace
 
 PG_URL = os.environ.get("MLYARD_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-@pytest.fixture
-def ws(tmp_path: Path):
-    workspace = Workspace.open(tmp_path / "yard")
-    yield workspace
-    workspace.close()
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture(autouse=True)
@@ -27,15 +28,35 @@ def _quiet_env(monkeypatch, tmp_path):
         if name.startswith("MLYARD_") and name != "MLYARD_TEST_PG":
             monkeypatch.delenv(name)
     monkeypatch.setenv("MLYARD_WORKSPACE", str(tmp_path / "yard"))
+    monkeypatch.setenv("MLYARD_HOME", str(tmp_path / "home"))
+
+
+@pytest.fixture(params=BACKENDS)
+def ws(request, tmp_path: Path):
+    """A fresh workspace on each backend. ``ws.url`` reopens it, also in subprocesses
+    (which inherit ``MLYARD_HOME``)."""
+    if request.param == "sqlite":
+        workspace = Workspace.open(tmp_path / "yard")
+    else:
+        url = request.getfixturevalue("pg_url")
+        workspace = Workspace.open(url, artifact_root=str(tmp_path / "artifacts"))
+    yield workspace
+    workspace.close()
+
+
+@pytest.fixture
+def folder_ws(tmp_path: Path):
+    """An embedded folder workspace, for what only that backend does."""
+    workspace = Workspace.open(tmp_path / "yard")
+    yield workspace
+    workspace.close()
 
 
 def _pg_available() -> bool:
     try:
         import psycopg
 
-        with psycopg.connect(
-            PG_URL.replace("postgresql://", "postgresql://", 1), connect_timeout=2
-        ):
+        with psycopg.connect(PG_URL, connect_timeout=2):
             return True
     except Exception:
         return False
@@ -43,7 +64,7 @@ def _pg_available() -> bool:
 
 @pytest.fixture
 def pg_url():
-    """A fresh PostgreSQL schema-less database URL: tables are dropped afterwards."""
+    """A database URL whose tables live in a fresh schema, dropped afterwards."""
     if not _pg_available():
         pytest.fail(f"PostgreSQL is not reachable at {PG_URL}; start it (see MACHINE_NOTES)")
     import psycopg
@@ -55,3 +76,18 @@ def pg_url():
     yield url
     with psycopg.connect(PG_URL, autocommit=True) as conn:
         conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def _wait_until(condition: Callable[[], bool], limit: float = 30.0) -> None:
+    deadline = time.monotonic() + limit
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"{condition} still false after {limit} s")
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def wait_until():
+    """``wait_until(condition)`` polls until it holds; fails (no timing assertion) if
+    it never does within 30 s."""
+    return _wait_until

@@ -1,21 +1,26 @@
 """Every error mlyard raises on purpose has one root, :class:`MlyardError`.
 
-The tree::
+The tree, with each class's ``error_code`` (unique per class)::
 
-    MlyardError
-    ├── InvalidInputError        bad argument or payload; names the field and the fix   (400)
-    │   └── ConflictError        the request contradicts stored state                   (409)
-    ├── NotFoundError            no such workspace object                               (404)
-    ├── AlreadyExistsError       the name or path is taken                              (409)
-    ├── IntegrityError           stored bytes do not match their recorded sha256        (500)
-    ├── StoreError               the metadata backend failed (database locked, down)    (503)
-    └── ServiceError             a deployment failed to start, or answered with an error
-        ├── DeploymentFailedError
-        └── ScoringError
+    MlyardError                  INTERNAL_ERROR           (the root; never raised as such)
+    ├── InvalidInputError        INVALID_PARAMETER_VALUE  bad argument or payload
+    │   ├── RequestTooLargeError REQUEST_TOO_LARGE        a body past the size limit
+    │   └── MethodNotAllowedError METHOD_NOT_ALLOWED      an HTTP method a route lacks
+    ├── ConflictError            INVALID_STATE            contradicts stored state
+    │   └── LockedError          RESOURCE_LOCKED          another process holds the object
+    ├── NotFoundError            RESOURCE_DOES_NOT_EXIST  no such workspace object
+    ├── AlreadyExistsError       RESOURCE_ALREADY_EXISTS  the name or path is taken
+    ├── IntegrityError           DATA_LOSS                stored bytes do not match their sha256
+    ├── StoreError               TEMPORARILY_UNAVAILABLE  the metadata backend failed
+    └── ServiceError             SERVICE_ERROR            a web service does not answer
+        ├── DeploymentFailedError DEPLOYMENT_FAILED       a deployment failed to start
+        ├── ScoringError         SCORING_ERROR            a service answered with an error
+        └── ModelError           MODEL_ERROR              the model raised while scoring
 
-Each error carries an ``error_code`` (the MLflow-style code used in HTTP bodies) and,
-where it applies, the ``field`` that was wrong and the ``fix`` to apply. The message
-always reads well on its own: ``str(err)`` is what the CLI prints.
+Each error carries its ``error_code`` and, where it applies, the ``field`` that was
+wrong and the ``fix`` to apply. The message always reads well on its own: ``str(err)``
+is what the CLI prints. How codes map to HTTP statuses is one table,
+:mod:`mlyard.wire.errors`; this module knows nothing of HTTP.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ class MlyardError(Exception):
         return str(self)
 
     def to_dict(self) -> dict[str, str]:
+        """The JSON body this error crosses a process boundary as."""
         body = {"error_code": self.error_code, "message": self.message}
         if self.field:
             body["field"] = self.field
@@ -51,10 +57,28 @@ class InvalidInputError(MlyardError, ValueError):
     error_code = "INVALID_PARAMETER_VALUE"
 
 
-class ConflictError(InvalidInputError):
+class RequestTooLargeError(InvalidInputError):
+    """A request body is larger than the receiver accepts."""
+
+    error_code = "REQUEST_TOO_LARGE"
+
+
+class MethodNotAllowedError(InvalidInputError):
+    """An HTTP method the route does not offer."""
+
+    error_code = "METHOD_NOT_ALLOWED"
+
+
+class ConflictError(MlyardError):
     """The request contradicts what is stored (a param logged twice with two values)."""
 
     error_code = "INVALID_STATE"
+
+
+class LockedError(ConflictError):
+    """Another process is changing the same object right now (e.g. deploying a service)."""
+
+    error_code = "RESOURCE_LOCKED"
 
 
 class NotFoundError(MlyardError, LookupError):
@@ -82,7 +106,7 @@ class StoreError(MlyardError):
 
 
 class ServiceError(MlyardError):
-    """A web service could not be started or answered with an error."""
+    """A web service could not be reached."""
 
     error_code = "SERVICE_ERROR"
 
@@ -90,13 +114,25 @@ class ServiceError(MlyardError):
 class DeploymentFailedError(ServiceError):
     """The scoring process exited or failed its checks; the message holds its log tail."""
 
+    error_code = "DEPLOYMENT_FAILED"
+
 
 class ScoringError(ServiceError):
     """The scoring service rejected a request; ``status`` is its HTTP status."""
 
-    def __init__(self, message: str, *, status: int, field: str | None = None):
+    error_code = "SCORING_ERROR"
+
+    def __init__(
+        self, message: str, *, status: int = 502, field: str | None = None, fix: str | None = None
+    ):
         self.status = status
-        super().__init__(message, field=field)
+        super().__init__(message, field=field, fix=fix)
+
+
+class ModelError(ServiceError):
+    """The model itself raised while scoring a request."""
+
+    error_code = "MODEL_ERROR"
 
 
 def require(condition: bool, message: str, *, field: str, fix: str | None = None) -> None:

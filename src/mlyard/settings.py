@@ -51,6 +51,22 @@ SETTINGS: tuple[Setting, ...] = (
         "(fresh interpreter) or 'auto' (fork when the model's flavor allows it).",
     ),
     Setting("deploy_timeout", 120.0, "Seconds wait_for_deployment waits for ready.", float),
+    Setting(
+        "heartbeat_interval",
+        10.0,
+        "Seconds between a live run's heartbeats; a run silent for 6 of them is LOST.",
+        float,
+    ),
+    Setting(
+        "home",
+        "~/.mlyard",
+        "This machine's own folder for database workspaces (service folders and logs).",
+    ),
+    Setting(
+        "machine",
+        "",
+        "The name this machine goes by for the runs and services it owns (default: its host name).",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -1,28 +1,118 @@
-"""The workspace: one handle on a store (metadata) and a blob store (bytes).
+"""The workspace: one handle on a store (metadata), a blob store (bytes) and a deployer.
 
 ``Workspace.open("./yard")`` is the embedded default: the folder holds ``mlyard.db``
 (SQLite), ``artifacts/`` (content-addressed blobs), ``datastores/default/`` and
-``deployments/``. A database URL opens a team workspace; it needs an
-``artifact_root`` (a folder or ``s3://bucket/prefix``).
+``deployments/``. A database URL opens a team workspace; its artifact root (a folder
+or ``s3://bucket/prefix``) is given once and remembered by the database. The URL is
+turned into backends in one place, :func:`open_backends`.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlyard import settings
-from mlyard.artifacts import BlobStore
+from mlyard.artifacts import BlobStore, open_blob_store
 from mlyard.errors import InvalidInputError, NotFoundError
 from mlyard.names import check_name
 from mlyard.store import Store, open_store
 
 if TYPE_CHECKING:
     from mlyard.data.datastore import Datastore
+    from mlyard.serving.deployer import Deployer
 
 DEFAULT_DATASTORE = "default"
 _DB_SCHEMES = ("sqlite:", "postgresql:", "postgresql+", "postgres:")
+_ARTIFACT_ROOT = "artifact_root"
+
+
+@dataclass(frozen=True)
+class Backends:
+    """What a workspace URL opens: metadata, bytes, and this machine's own folder."""
+
+    store: Store
+    blobs: BlobStore
+    home: Path  # service folders and logs of this machine
+    default_datastore: str  # URL of the default datastore
+
+
+def open_backends(
+    url: str, *, artifact_root: str | None = None, home: str | Path | None = None, create: bool
+) -> Backends:
+    """Turn a workspace URL into its backends.
+
+    Args:
+        url: a folder, ``sqlite:///…`` or ``postgresql://…``.
+        artifact_root: for database URLs, where blobs live; needed the first time only.
+        home: this machine's folder for the workspace's services (database URLs).
+        create: make a missing folder workspace; when False, a missing one is an error.
+    """
+    if url.startswith(("http://", "https://")):
+        raise InvalidInputError(
+            f"cannot open {url!r}: this build of mlyard opens workspace folders and "
+            "database URLs only",
+            field="url",
+            fix="pass a folder such as ./yard or a postgresql:// URL",
+        )
+    if url.startswith(_DB_SCHEMES):
+        return _database_backends(url, artifact_root, home)
+    return _folder_backends(Path(url.removeprefix("file://")), artifact_root, create)
+
+
+def _folder_backends(folder: Path, artifact_root: str | None, create: bool) -> Backends:
+    folder = folder.expanduser().absolute()
+    if folder.exists() and not folder.is_dir():
+        raise InvalidInputError(
+            f"{str(folder)!r} is a file, not a workspace folder",
+            field="url",
+            fix="pass a folder path (it is created if missing)",
+        )
+    if not create and not (folder / "mlyard.db").is_file():
+        raise NotFoundError(
+            f"there is no workspace at {str(folder)!r}",
+            field="workspace",
+            fix=f"check the path, or create one with `mlyard init {folder}`",
+        )
+    for sub in ("artifacts", "datastores/default", "deployments"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    store = open_store(f"sqlite:///{folder / 'mlyard.db'}")
+    blobs = open_blob_store(artifact_root or str(folder / "artifacts"))
+    # Stored relative to the workspace so the folder can be moved or copied.
+    return Backends(store, blobs, folder, "./datastores/default")
+
+
+def _database_backends(url: str, artifact_root: str | None, home: str | Path | None) -> Backends:
+    store = open_store(url)
+    try:
+        root = store.find_meta(_ARTIFACT_ROOT)
+        if root is None and artifact_root:
+            root = store.put_meta(_ARTIFACT_ROOT, artifact_root)
+        if root is None:
+            raise InvalidInputError(
+                f"the database workspace {url.split(':')[0]} has no artifact root yet",
+                field="artifact_root",
+                fix="pass artifact_root='/shared/folder' or 's3://bucket/prefix' the first time",
+            )
+        if artifact_root and artifact_root.rstrip("/") != root.rstrip("/"):
+            raise InvalidInputError(
+                f"this workspace keeps its artifacts at {root!r}, not {artifact_root!r}",
+                field="artifact_root",
+                fix="leave artifact_root out, or pass the one the workspace was created with",
+            )
+    except BaseException:
+        store.close()
+        raise
+    key = hashlib.sha256(url.encode()).hexdigest()[:12]
+    base = Path(str(settings.get("home"))).expanduser() / "workspaces" / key
+    home_dir = Path(home).expanduser().absolute() if home else base
+    (home_dir / "deployments").mkdir(parents=True, exist_ok=True)
+    return Backends(
+        store, open_blob_store(root), home_dir, f"{root.rstrip('/')}/datastores/default"
+    )
 
 
 class Workspace:
@@ -48,62 +138,37 @@ class Workspace:
         *,
         artifact_root: str | None = None,
         home: str | Path | None = None,
+        create: bool = True,
     ) -> Workspace:
-        """Open (creating if missing) the workspace at ``url``.
+        """Open the workspace at ``url``, creating it if missing (unless ``create=False``).
 
         Args:
             url: a folder (default ``$MLYARD_WORKSPACE`` or ``./yard``), or a database
                 URL such as ``postgresql://user@host/db``.
-            artifact_root: where blobs live, for database URLs (folder or fsspec URL).
-            home: a local folder for service logs and state, for database URLs.
+            artifact_root: where blobs live, for a new database workspace (a folder or
+                an fsspec URL); remembered by the database afterwards.
+            home: this machine's folder for the services of a database workspace
+                (default ``$MLYARD_HOME/workspaces/<hash of the URL>``).
+            create: when False, a folder without a workspace is a ``NotFoundError``
+                instead of a new workspace.
         """
-        url = str(url if url is not None else settings.get("workspace"))
-        if url.startswith(("http://", "https://")):
-            raise InvalidInputError(
-                f"cannot open {url!r}: this build of mlyard opens workspace folders and "
-                "database URLs only",
-                field="url",
-                fix="pass a folder such as ./yard or a postgresql:// URL",
-            )
-        if url.startswith(_DB_SCHEMES):
-            return cls._open_database(url, artifact_root, home)
-        return cls._open_folder(Path(url.removeprefix("file://")), artifact_root)
-
-    @classmethod
-    def _open_folder(cls, folder: Path, artifact_root: str | None) -> Workspace:
-        folder = folder.expanduser().absolute()
-        if folder.exists() and not folder.is_dir():
-            raise InvalidInputError(
-                f"{str(folder)!r} is a file, not a workspace folder",
-                field="url",
-                fix="pass a folder path (it is created if missing)",
-            )
-        for sub in ("artifacts", "datastores/default", "deployments"):
-            (folder / sub).mkdir(parents=True, exist_ok=True)
-        store = open_store(f"sqlite:///{folder / 'mlyard.db'}")
-        ws = cls(str(folder), store, BlobStore(artifact_root or folder / "artifacts"), folder)
-        # Stored relative to the workspace so the folder can be moved or copied.
-        store.register_datastore(DEFAULT_DATASTORE, "./datastores/default", is_default=True)
+        text = str(url if url is not None else settings.get("workspace"))
+        b = open_backends(text, artifact_root=artifact_root, home=home, create=create)
+        ws = cls(
+            str(b.home) if not text.startswith(_DB_SCHEMES) else text, b.store, b.blobs, b.home
+        )
+        try:
+            b.store.get_datastore(None)
+        except NotFoundError:
+            b.store.register_datastore(DEFAULT_DATASTORE, b.default_datastore, is_default=True)
         return ws
 
-    @classmethod
-    def _open_database(
-        cls, url: str, artifact_root: str | None, home: str | Path | None
-    ) -> Workspace:
-        if not artifact_root:
-            raise InvalidInputError(
-                f"a database workspace ({url.split(':')[0]}) needs an artifact_root",
-                field="artifact_root",
-                fix="pass artifact_root='/shared/folder' or 's3://bucket/prefix'",
-            )
-        key = hashlib.sha256(url.encode()).hexdigest()[:12]
-        home_dir = Path(home) if home else Path.home() / ".mlyard" / "workspaces" / key
-        (home_dir / "deployments").mkdir(parents=True, exist_ok=True)
-        store = open_store(url)
-        ws = cls(url, store, BlobStore(artifact_root), home_dir)
-        default = f"{artifact_root.rstrip('/')}/datastores/default"
-        store.register_datastore(DEFAULT_DATASTORE, default, is_default=True)
-        return ws
+    @cached_property
+    def deployer(self) -> Deployer:
+        """What runs this workspace's services on this machine."""
+        from mlyard.serving.deployer import LocalDeployer
+
+        return LocalDeployer(self.home / "deployments")
 
     # -- datastores ----------------------------------------------------------------
     def resolve_url(self, url: str) -> str:
@@ -163,4 +228,4 @@ def require_workspace(ws: object, field: str = "workspace") -> Workspace:
     return ws
 
 
-__all__ = ["NotFoundError", "Workspace", "require_workspace"]
+__all__ = ["Backends", "NotFoundError", "Workspace", "open_backends", "require_workspace"]

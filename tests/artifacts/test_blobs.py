@@ -7,13 +7,13 @@ import threading
 
 import pytest
 
-from mlyard.artifacts import BlobStore, sha256_file
+from mlyard.artifacts import FsspecBlobStore, sha256_file
 from mlyard.errors import IntegrityError, InvalidInputError, NotFoundError
 
 
 @pytest.fixture
 def blobs(tmp_path):
-    return BlobStore(tmp_path / "blobs")
+    return FsspecBlobStore(tmp_path / "blobs")
 
 
 def test_put_read_and_dedupe(blobs, tmp_path):
@@ -55,7 +55,7 @@ def test_corruption_is_detected_on_every_read(blobs, tmp_path):
         blobs.get_file(sha, tmp_path / "out")
     assert not (tmp_path / "out").exists()  # nothing half-written at the target
     with pytest.raises(IntegrityError):
-        blobs.local_path(sha)
+        blobs.verify(sha)
 
 
 def test_missing_and_bad_hashes(blobs, tmp_path):

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from mlyard import Model, Webservice
 from mlyard.cli import app
+from mlyard.processes import alive
 
 runner = CliRunner()
 
@@ -33,7 +34,7 @@ def registered(ws, tmp_path):
         service.delete()
 
 
-def test_deploy_list_logs_up_delete(ws, registered):
+def test_deploy_list_logs_up_delete(ws, registered, wait_until):
     out = mlyard(ws, "deploy", "m:1", "--name", "svc")
     assert out.exit_code == 0, out.output
     for stage in ("resolving model", "loading model", "health check", "ready"):
@@ -46,7 +47,9 @@ def test_deploy_list_logs_up_delete(ws, registered):
     out = mlyard(ws, "services", "logs", "svc")
     assert out.exit_code == 0 and "serving svc" in out.output
 
-    os.kill(service.record.pid, signal.SIGKILL)  # as if the machine rebooted
+    pid = service.pid
+    os.kill(pid, signal.SIGKILL)  # as if the machine rebooted
+    wait_until(lambda: not alive(pid))  # `up` sees it gone, and its port free
     out = mlyard(ws, "services", "up")
     assert out.exit_code == 0 and "restarted" in out.output
     assert httpx.post(service.scoring_uri, json={"data": [[1.0, 1.0]]}).status_code == 200

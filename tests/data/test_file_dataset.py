@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from mlyard import Dataset, FileDataset
@@ -54,7 +56,7 @@ def test_register_and_download_the_snapshot(ws, images, store, src, tmp_path):
 
 
 def test_a_file_deleted_after_definition_is_reported(images, store, tmp_path):
-    (tmp_path / "yard/datastores/default/images/cat.png").unlink()
+    (Path(store.url) / "images/cat.png").unlink()
     with pytest.raises(NotFoundError, match="deleted after the dataset was defined"):
         images.download(tmp_path / "out")
     assert store.list("images")[0].path == "images/sub/dog.png"

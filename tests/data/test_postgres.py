@@ -23,7 +23,8 @@ def test_upload_register_and_read_back_on_postgres(pg_url, tmp_path):
         assert ds.register(ws, name="eye", tags={"team": "a"}).version == 1
         assert ds.register(ws, name="eye").version == 1
 
-    with Workspace.open(pg_url, artifact_root=str(art), home=tmp_path / "home") as ws:
+    with Workspace.open(pg_url) as ws:  # the database remembers its artifact root
+        assert ws.blobs.url == str(art)
         reg = Dataset.get_by_name(ws, "eye")
         assert (reg.version, reg.tags) == (1, {"team": "a"})
         assert reg.files[0].sha256 == record.sha256

@@ -10,7 +10,12 @@ import numpy as np
 import pytest
 
 from mlyard import Dataset, FileDataset, TabularDataset
-from mlyard.errors import AlreadyExistsError, IntegrityError, InvalidInputError, NotFoundError
+from mlyard.errors import (
+    ConflictError,
+    IntegrityError,
+    InvalidInputError,
+    NotFoundError,
+)
 from tests.data.data_helpers import sha, tree, write
 
 
@@ -203,7 +208,7 @@ def test_an_unreadable_table_is_not_registered(ws, src):
 def test_one_name_holds_one_kind(ws, features, store):
     features.register(ws, name="features")
     files = Dataset.File.from_files(path=(store, "exp/"))
-    with pytest.raises(AlreadyExistsError, match="tabular"):
+    with pytest.raises(ConflictError, match="tabular"):
         files.register(ws, name="features")
 
 

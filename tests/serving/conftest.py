@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -38,21 +37,6 @@ def register(
         flavor="sklearn",
         manifest=manifest.to_dict(),
     )
-
-
-def _wait_until(condition: Callable[[], bool], limit: float = 30.0) -> None:
-    deadline = time.monotonic() + limit
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"{condition} still false after {limit} s")
-        time.sleep(0.02)
-
-
-@pytest.fixture
-def wait_until():
-    """``wait_until(condition)`` polls until it holds; fails (no timing assertion) if
-    it never does within 30 s."""
-    return _wait_until
 
 
 @pytest.fixture

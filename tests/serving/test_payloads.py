@@ -8,7 +8,7 @@ import pytest
 from pytest import approx
 
 from mlyard.errors import InvalidInputError, ScoringError
-from mlyard.serving.payload import encode_result, numeric_rows, parse_score
+from mlyard.serving.scoring.payload import encode_result, numeric_rows, parse_score
 
 ROW = [0.03, 0.05, 0.06, 0.02, -0.04, -0.03, -0.04, 0.0, 0.02, -0.02]
 

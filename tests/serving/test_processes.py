@@ -17,8 +17,8 @@ import pytest
 from pytest import approx
 
 from mlyard.errors import DeploymentFailedError, NotFoundError
+from mlyard.processes import alive as process_alive
 from mlyard.serving import DeploymentConfig, Webservice, services_up
-from mlyard.serving.process import process_alive
 
 DEPLOY_SCRIPT = textwrap.dedent(
     """
@@ -41,7 +41,7 @@ DEPLOY_SCRIPT = textwrap.dedent(
     )
     service = deploy(ws, "outliving", [record], deployment_config={"start": sys.argv[3]})
     service.wait_for_deployment(show_output=True)
-    print(json.dumps({"pid": ws.store.get_deployment("outliving").pid, "port": service.port}))
+    print(json.dumps({"pid": ws.deployer.pid("outliving"), "port": service.port}))
     """
 )
 
@@ -60,7 +60,7 @@ def test_a_service_outlives_the_process_that_deployed_it(ws, tmp_path, diabetes,
     X, _, model = diabetes
     script = tmp_path / "deploy_it.py"
     script.write_text(DEPLOY_SCRIPT)
-    args = [sys.executable, str(script), str(ws.home), str(tmp_path / "saved"), mode]
+    args = [sys.executable, str(script), ws.url, str(tmp_path / "saved"), mode]
     deployer = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         out, err = deployer.communicate(timeout=120)
@@ -82,13 +82,27 @@ def test_a_service_outlives_the_process_that_deployed_it(ws, tmp_path, diabetes,
             Webservice(ws, "outliving").delete()
 
 
+def test_a_forked_server_leaves_the_deployers_connections_working(
+    ws, services, diabetes_record, diabetes
+):
+    X, _, model = diabetes
+    service = services("forked-db", [diabetes_record], deployment_config={"start": "fork"})
+    service.wait_for_deployment()
+    # The forked server dropped its copy of the pooled connections without touching
+    # them: this process's own connections still work.
+    for _ in range(3):
+        assert ws.store.get_deployment("forked-db").state == "Healthy"
+    answer = service.run({"data": X[0:2].values.tolist()})
+    assert answer["predict"] == approx(model.predict(X[0:2]).tolist())
+
+
 def test_spawn_mode_runs_a_fresh_interpreter(ws, services, diabetes_record, diabetes):
     X, _, model = diabetes
     service = services("spawned", [diabetes_record], deployment_config={"start": "spawn"})
     service.wait_for_deployment()
     assert _mode(ws, "spawned") == "spawn"
-    cmdline = psutil.Process(ws.store.get_deployment("spawned").pid).cmdline()
-    assert cmdline[1:3] == ["-m", "mlyard.serving"]
+    cmdline = psutil.Process(ws.deployer.pid("spawned")).cmdline()
+    assert cmdline[1:3] == ["-m", "mlyard.serving.scoring"]
     answer = service.run({"data": X[0:3].to_dict(orient="records")})
     assert answer["predict"] == approx(model.predict(X[0:3]).tolist())
 
@@ -109,7 +123,7 @@ def test_a_forked_server_holds_none_of_the_deployers_sockets(ws, services, diabe
         held = listener.getsockname()[1]
         services("forked", [diabetes_record], deployment_config={"start": "fork"})
         Webservice(ws, "forked").wait_for_deployment()
-    server = psutil.Process(ws.store.get_deployment("forked").pid)
+    server = psutil.Process(ws.deployer.pid("forked"))
     ports = {c.laddr.port for c in server.net_connections() if c.status == "LISTEN"}
     assert ports == {ws.store.get_deployment("forked").port}
     assert held not in ports
@@ -124,14 +138,14 @@ def test_services_up_restarts_a_killed_service_on_its_port(
     service.wait_for_deployment()
     still = services("untouched", [diabetes_record])
     still.wait_for_deployment()
-    old = ws.store.get_deployment("revived")
-    os.kill(old.pid, signal.SIGKILL)
-    wait_until(lambda: not process_alive(old.pid))
+    old, old_pid = ws.store.get_deployment("revived"), service.pid
+    os.kill(old_pid, signal.SIGKILL)
+    wait_until(lambda: not process_alive(old_pid))
     assert service.state == "Unhealthy"
 
     assert services_up(ws) == {"revived": "restarted", "untouched": "running"}
     new = ws.store.get_deployment("revived")
-    assert new.pid != old.pid and new.port == old.port and new.state == "Healthy"
+    assert service.pid != old_pid and new.port == old.port and new.state == "Healthy"
     assert _mode(ws, "revived") == "spawn"
     assert service.state == "Healthy"
     answer = service.run({"data": X[0:2].values.tolist()})
@@ -157,9 +171,9 @@ def test_a_model_file_changed_on_disk_is_caught_by_the_server(
 ):
     service = services("tampered", [diabetes_record])
     service.wait_for_deployment()
-    record = ws.store.get_deployment("tampered")
-    os.kill(record.pid, signal.SIGKILL)
-    wait_until(lambda: not process_alive(record.pid))
+    pid = service.pid
+    os.kill(pid, signal.SIGKILL)
+    wait_until(lambda: not process_alive(pid))
     model_file = ws.home / "deployments" / "tampered" / "models" / "diabetes" / "1" / "model.joblib"
     model_file.write_bytes(model_file.read_bytes() + b"\0")
 

@@ -18,8 +18,8 @@ from mlyard.errors import (
     InvalidInputError,
     NotFoundError,
 )
+from mlyard.processes import alive as process_alive
 from mlyard.serving import DeploymentConfig, Webservice, deploy
-from mlyard.serving.process import process_alive
 
 
 def _port_open(port: int) -> bool:
@@ -140,7 +140,7 @@ def test_reattach_by_name_and_list(ws, diabetes_service, diabetes):
         "predict": approx(model.predict(X[0:1]).tolist())
     }
     assert [s.name for s in Webservice.list(ws)] == ["diabetes-service"]
-    assert Webservice.list(ws)[0].record.pid == again.record.pid
+    assert Webservice.list(ws)[0].pid == again.pid
     with pytest.raises(NotFoundError, match="no service named 'nope'"):
         Webservice(ws, "nope")
 
@@ -149,10 +149,11 @@ def test_delete_stops_the_process_closes_the_port_and_forgets_it(ws, services, d
     service = services("short-lived", [diabetes_record])
     service.wait_for_deployment()
     record = ws.store.get_deployment("short-lived")
-    folder = service._folder.path
-    assert process_alive(record.pid) and _port_open(record.port)
+    folder = ws.deployer.folder("short-lived").path
+    pid = service.pid
+    assert process_alive(pid) and _port_open(record.port)
     service.delete()
-    assert not process_alive(record.pid)
+    assert not process_alive(pid)
     assert not _port_open(record.port)
     assert not folder.exists()
     with pytest.raises(NotFoundError):
@@ -166,7 +167,7 @@ def test_overwrite_replaces_the_service_on_the_same_port(ws, services, diabetes,
     second_model = Ridge(alpha=10.0).fit(X, y)
     first = services("replaced", [register_model("d", first_model, X)])
     first.wait_for_deployment()
-    old_pid = ws.store.get_deployment("replaced").pid
+    old_pid = ws.deployer.pid("replaced")
 
     with pytest.raises(AlreadyExistsError, match="overwrite=True"):
         deploy(ws, "replaced", [register_model("d", second_model, X)])
@@ -238,7 +239,7 @@ def test_an_unknown_model_version_is_not_found(ws, diabetes_record):
 
 
 def test_state_checks_the_process_not_only_the_record(ws, diabetes_service, wait_until):
-    pid = ws.store.get_deployment("diabetes-service").pid
+    pid = ws.deployer.pid("diabetes-service")
     assert diabetes_service.state == "Healthy"
     psutil.Process(pid).kill()
     wait_until(lambda: not process_alive(pid))

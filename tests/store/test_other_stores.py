@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mlyard.errors import AlreadyExistsError, InvalidInputError, NotFoundError
-from mlyard.store.records import DeploymentRecord, FileRecord
+from mlyard.errors import AlreadyExistsError, ConflictError, NotFoundError
+from mlyard.store.records import DeploymentRecord, DeploymentState, FileRecord
 
 FILES = (FileRecord("a.csv", "a" * 64, 10), FileRecord("b.csv", "b" * 64, 20))
 
@@ -39,7 +39,7 @@ def test_dataset_versions(store):
     assert store.get_dataset_version("ds", 1).files == FILES
     assert store.get_dataset_version("ds", 1).spec == {"format": "delimited"}
     assert [r.version for r in store.list_dataset_versions("ds")] == [1, 2]
-    with pytest.raises(AlreadyExistsError):
+    with pytest.raises(ConflictError, match="tabular"):
         store.create_dataset_version("ds", "file", "f3", {}, (), None, None, {})
     with pytest.raises(NotFoundError):
         store.get_dataset_version("ds", 9)
@@ -73,29 +73,33 @@ def test_deployments(store):
     record = DeploymentRecord(
         name="svc",
         models=("m:1",),
-        state="Transitioning",
-        host="127.0.0.1",
-        port=5000,
-        pid=None,
+        state=DeploymentState.TRANSITIONING,
+        scoring_uri="http://127.0.0.1:5000/score",
+        host="machine-a",
         config={"workers": 1},
-        directory="/tmp/svc",
         created_at=1,
         updated_at=1,
     )
+    assert store.find_deployment("svc") is None
     store.put_deployment(record)
     store.put_deployment(record)  # replace keeps created_at
-    got = store.update_deployment("svc", state="Healthy", pid=42)
-    assert (got.state, got.pid, got.models, got.config, got.created_at) == (
-        "Healthy",
-        42,
+    got = store.set_deployment_state("svc", DeploymentState.HEALTHY, error="ignored")
+    assert (got.state, got.models, got.config, got.created_at, got.error) == (
+        DeploymentState.HEALTHY,
         ("m:1",),
         {"workers": 1},
         1,
+        None,
     )
-    assert got.scoring_uri == "http://127.0.0.1:5000/score"
+    assert got.scoring_uri == "http://127.0.0.1:5000/score" and got.port == 5000
+    assert (got.host, got.deployer) == ("machine-a", "local")
+    failed = store.set_deployment_state("svc", DeploymentState.FAILED, error="it broke")
+    assert failed.error == "it broke" and store.find_deployment("svc") == failed
     assert [d.name for d in store.list_deployments()] == ["svc"]
-    with pytest.raises(InvalidInputError):
-        store.update_deployment("svc", directory="/elsewhere")
     store.delete_deployment("svc")
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NotFoundError, match="no service named 'svc'"):
         store.get_deployment("svc")
+    with pytest.raises(NotFoundError):
+        store.set_deployment_state("svc", DeploymentState.HEALTHY)
+    with pytest.raises(NotFoundError):
+        store.delete_deployment("svc")

@@ -10,15 +10,15 @@ from mlyard.store.records import FileRecord, MetricSeries, RunStatus
 
 
 def _run(store, name="exp"):
-    exp = store.get_experiment_by_name(name) or store.create_experiment(name)
-    return exp, store.create_run(exp.experiment_id, None, "tester", {"a": "1"})
+    exp = store.find_experiment(name) or store.create_experiment(name)
+    return exp, store.create_run(exp.experiment_id, "", "tester", {"a": "1"})
 
 
 def test_experiments(store):
     exp = store.create_experiment("one")
     assert store.get_experiment(exp.experiment_id).name == "one"
-    assert store.get_experiment_by_name("one").experiment_id == exp.experiment_id
-    assert store.get_experiment_by_name("missing") is None
+    assert store.find_experiment("one").experiment_id == exp.experiment_id
+    assert store.find_experiment("missing") is None
     with pytest.raises(AlreadyExistsError, match="one"):
         store.create_experiment("one")
     with pytest.raises(NotFoundError):
@@ -96,7 +96,7 @@ def test_unknown_run(store):
     with pytest.raises(NotFoundError):
         store.end_run("nope", RunStatus.FAILED, 1)
     with pytest.raises(NotFoundError):
-        store.create_run("424242", None, "u", {})
+        store.create_run("424242", "", "u", {})
 
 
 def test_search_filter_and_order(store):

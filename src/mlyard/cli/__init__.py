@@ -10,6 +10,7 @@ import typer
 from mlyard.cli._common import STATE, console, friendly_errors, table
 from mlyard.cli.data import datasets, datastore
 from mlyard.cli.experiments import experiments, runs
+from mlyard.cli.gc import gc
 from mlyard.cli.models import models
 from mlyard.cli.services import deploy, services
 
@@ -42,12 +43,13 @@ def init(path: Annotated[Path | None, typer.Argument(help="Folder (default ./yar
     """Create a workspace (or open an existing one) and show what it holds."""
     from mlyard.workspace import Workspace
 
-    ws = Workspace.open(path if path is not None else STATE.workspace)
+    ws = Workspace.open(path if path is not None else STATE.workspace, create=True)
     console.print(f"workspace ready: [bold]{ws.url}[/]")
-    table("datastores", ["name", "url"], ((d.name, d.url) for d in ws.store.list_datastores()))
+    table("datastores", ["name", "url"], ((d.name, d.url) for d in ws.datastores.values()))
 
 
 app.command("deploy")(deploy)
+app.command("gc")(gc)
 app.add_typer(datastore, name="datastore")
 app.add_typer(datasets, name="datasets")
 app.add_typer(experiments, name="experiments")

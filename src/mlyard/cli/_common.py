@@ -24,15 +24,21 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 class State:
     workspace: str | None = None
+    opened: list[Any] = []  # workspaces this command opened; closed when it ends
 
 
 STATE = State()
 
 
-def open_workspace():
+def open_workspace(create: bool = False):
+    """The workspace of ``-w`` / ``MLYARD_WORKSPACE``. Only commands that write (``init``,
+    uploads, registrations) pass ``create=True``: a mistyped path is an error, not a
+    new empty workspace."""
     from mlyard.workspace import Workspace
 
-    return Workspace.open(STATE.workspace or settings.get("workspace"))
+    ws = Workspace.open(STATE.workspace or settings.get("workspace"), create=create)
+    STATE.opened.append(ws)
+    return ws
 
 
 def friendly_errors(fn: F) -> F:
@@ -46,6 +52,9 @@ def friendly_errors(fn: F) -> F:
             where = f" \\[{escape(e.field)}]" if e.field else ""
             errors.print(f"[bold red]error{where}:[/] {escape(str(e))}", highlight=False)
             raise typer.Exit(1) from None
+        finally:
+            while STATE.opened:
+                STATE.opened.pop().close()
 
     return wrapper  # type: ignore[return-value]
 
@@ -110,32 +119,16 @@ def parse_tags(values: Sequence[str] | None) -> dict[str, str]:
 
 def model_ref(text: str) -> tuple[str, int | None]:
     """``name`` or ``name:version``."""
+    from mlyard.names import check_version
+
     name, sep, version = text.partition(":")
     if not sep:
         return name, None
-    if not version.isdigit():
+    try:
+        return name, check_version(version, field="MODEL")
+    except InvalidInputError:
         raise InvalidInputError(
-            f"{text!r}: the version after ':' must be a number",
+            f"{text!r}: the version after ':' must be a number from 1 to 2147483647",
             field="MODEL",
             fix="e.g. diabetes-model:2",
-        )
-    return name, int(version)
-
-
-def resolve_run_id(ws, text: str) -> str:
-    """A full run id from an id or a unique prefix of one (as ``runs list`` shows)."""
-    from mlyard.errors import NotFoundError
-
-    if len(text) == 32:
-        return text
-    if not text.isalnum():
-        raise InvalidInputError(f"{text!r} is not a run id", field="RUN_ID")
-    ids = [e.experiment_id for e in ws.store.list_experiments()]
-    found = ws.store.search_runs(ids, f"attributes.run_id LIKE '{text}%'", max_results=2)
-    if not found:
-        raise NotFoundError(f"no run with id {text!r}", fix="see `mlyard runs list`")
-    if len(found) > 1:
-        raise InvalidInputError(
-            f"{text!r} matches several runs", field="RUN_ID", fix="give more characters"
-        )
-    return found[0].run_id
+        ) from None

@@ -17,8 +17,8 @@ StoreOpt = Annotated[
 ]
 
 
-def _store(name: str | None):
-    ws = open_workspace()
+def _store(name: str | None, create: bool = False):
+    ws = open_workspace(create=create)
     return ws.get_datastore(name) if name else ws.get_default_datastore()
 
 
@@ -31,7 +31,7 @@ def upload(
     name: StoreOpt = None,
 ) -> None:
     """Upload files (checksummed and verified) into a datastore."""
-    store = _store(name)
+    store = _store(name, create=True)
     files = [p for p in paths if not p.is_dir()]
     records = (
         list(store.upload_files([str(p) for p in files], target_path, overwrite)) if files else []
@@ -87,7 +87,7 @@ def stores() -> None:
 @friendly_errors
 def register_store(name: str, url: str) -> None:
     """Register a folder or fsspec URL (s3://…) as a datastore."""
-    store = open_workspace().register_datastore(name, url)
+    store = open_workspace(create=True).register_datastore(name, url)
     console.print(f"datastore [bold]{store.name}[/] → {store.url}")
 
 
@@ -95,20 +95,14 @@ def register_store(name: str, url: str) -> None:
 @friendly_errors
 def list_datasets() -> None:
     """List datasets (latest version of each)."""
-    ws = open_workspace()
+    from mlyard.data import Dataset
+
     table(
         "datasets",
         ["name", "version", "kind", "files", "rows", "registered"],
         (
-            (
-                r.name,
-                r.version,
-                r.kind,
-                len(r.files),
-                (r.profile or {}).get("row_count", ""),
-                when(r.created_at),
-            )
-            for r in ws.store.list_dataset_versions()
+            (d.name, d.version, d.kind, len(d.files), _rows(d), when(d.created_at))
+            for d in Dataset.list(open_workspace())
         ),
     )
 
@@ -119,31 +113,24 @@ def show_dataset(
     name: str, version: Annotated[int | None, typer.Option("--version", "-v")] = None
 ) -> None:
     """Show a dataset's versions, files and profile."""
+    from mlyard.data import Dataset
+
     ws = open_workspace()
-    versions = ws.store.list_dataset_versions(name)
+    versions = Dataset.versions(ws, name)
     table(
         f"dataset {name}",
         ["version", "files", "rows", "description", "registered"],
-        (
-            (
-                r.version,
-                len(r.files),
-                (r.profile or {}).get("row_count", ""),
-                r.description,
-                when(r.created_at),
-            )
-            for r in versions
-        ),
+        ((d.version, len(d.files), _rows(d), d.description, when(d.created_at)) for d in versions),
     )
-    r = ws.store.get_dataset_version(name, version)
+    d = Dataset.get_by_name(ws, name, version if version is not None else "latest")
     table(
-        f"files of version {r.version}",
+        f"files of version {d.version}",
         ["path", "size", "sha256"],
-        ((f.path, size(f.size), f.sha256[:12]) for f in r.files),
+        ((f.path, size(f.size), f.sha256[:12]) for f in d.files),
     )
-    columns = (r.profile or {}).get("columns") or []
+    columns = (_profile(d)).get("columns") or []
     table(
-        f"profile of version {r.version}",
+        f"profile of version {d.version}",
         ["column", "type", "missing", "min", "max", "mean"],
         (
             (
@@ -157,6 +144,15 @@ def show_dataset(
             for c in columns
         ),
     )
+
+
+def _profile(dataset) -> dict:
+    record = dataset.record
+    return (record.profile if record is not None else None) or {}
+
+
+def _rows(dataset) -> object:
+    return _profile(dataset).get("row_count", "")
 
 
 def _f(value) -> str:

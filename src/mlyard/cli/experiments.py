@@ -11,7 +11,6 @@ from mlyard.cli._common import (
     duration,
     friendly_errors,
     open_workspace,
-    resolve_run_id,
     short,
     size,
     table,
@@ -28,10 +27,8 @@ def list_experiments() -> None:
     """List experiments with their run counts."""
     from mlyard.tracking import Experiment
 
-    ws = open_workspace()
-    exps = Experiment.list(ws)
-    counts = ws.store.count_runs([e.id for e in exps])
-    rows = [(e.id, e.name, counts[e.id], when(e.created_at)) for e in exps]
+    exps = Experiment.list(open_workspace())
+    rows = [(e.id, e.name, e.run_count, when(e.created_at)) for e in exps]
     table("experiments", ["id", "name", "runs", "created"], rows)
 
 
@@ -48,58 +45,52 @@ def list_runs(
     max_results: Annotated[int, typer.Option("--max-results", "-n")] = 50,
 ) -> None:
     """List runs, newest first, or as filtered and ordered."""
-    from mlyard.errors import NotFoundError
-    from mlyard.tracking import Experiment
+    from mlyard.tracking import Experiment, Run
 
     ws = open_workspace()
-    if experiment is not None:
-        if ws.store.get_experiment_by_name(experiment) is None:
-            raise NotFoundError(
-                f"no experiment named {experiment!r}", fix="see `mlyard experiments list`"
-            )
-        exps = [Experiment(ws, experiment)]
-    else:
-        exps = Experiment.list(ws)
-    names = {e.id: e.name for e in exps}
-    records = ws.store.search_runs(list(names), filter, order_by or (), max_results=max_results)
+    names = {e.id: e.name for e in Experiment.list(ws)}
+    found = Run.list(ws, experiment, filter, order_by, max_results=max_results)
     table(
         "runs",
         ["run id", "experiment", "name", "status", "started", "took", "metrics", "params"],
         (
             (
-                r.run_id,
-                names[r.experiment_id],
+                r.id,
+                names.get(r.experiment_id, r.experiment_id),
                 r.name,
-                r.status.value,
-                when(r.start_time),
-                duration(r.start_time, r.end_time),
-                short(r.metrics),
-                short(r.params),
+                r.status,
+                when(r.record.start_time),
+                duration(r.record.start_time, r.record.end_time),
+                short(r.record.metrics),
+                short(r.record.params),
             )
-            for r in records
+            for r in found
         ),
     )
 
 
 @runs.command("show")
 @friendly_errors
-def show_run(run_id: Annotated[str, typer.Argument(help="Run id or a unique prefix.")]) -> None:
+def show_run(
+    run_id: Annotated[str, typer.Argument(help="Run id, a unique prefix of it, or its name.")],
+) -> None:
     """Show one run: status, params, metrics, tags and files."""
-    ws = open_workspace()
-    run_id = resolve_run_id(ws, run_id)
-    r = ws.store.get_run(run_id)
-    exp = ws.store.get_experiment(r.experiment_id)
+    from mlyard.tracking import Run
+
+    run = Run.get(open_workspace(), run_id)
+    r = run.record
     console.print(f"[bold]{r.name}[/]  {r.run_id}")
     console.print(
-        f"experiment {exp.name}  status [bold]{r.status.value}[/]  started {when(r.start_time)}"
-        f"  took {duration(r.start_time, r.end_time) or '-'}"
+        f"experiment {run.experiment.name}  status [bold]{r.status.value}[/]  "
+        f"started {when(r.start_time)}  took {duration(r.start_time, r.end_time) or '-'}"
     )
     if r.error:
         console.print(f"[red]{r.error.strip().splitlines()[-1]}[/]")
     table("params", ["name", "value"], sorted(r.params.items()))
     table("metrics (latest)", ["name", "value"], sorted(r.metrics.items()))
     table("tags", ["name", "value"], sorted(r.tags.items()))
-    files = ws.store.list_run_files(run_id)
     table(
-        "files", ["path", "size", "sha256"], ((f.path, size(f.size), f.sha256[:12]) for f in files)
+        "files",
+        ["path", "size", "sha256"],
+        ((f.path, size(f.size), f.sha256[:12]) for f in run.list_files()),
     )

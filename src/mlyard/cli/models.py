@@ -93,7 +93,7 @@ def register(
     from mlyard.registry import Model
     from mlyard.tracking import Run
 
-    ws = open_workspace()
+    ws = open_workspace(create=run is None)
     source_run = Run.get(ws, run) if run else None
     m = Model.register(
         ws,

@@ -38,14 +38,15 @@ def list_services() -> None:
 
     table(
         "services",
-        ["name", "state", "models", "scoring uri", "pid", "updated"],
+        ["name", "state", "models", "scoring uri", "host", "pid", "updated"],
         (
             (
                 s.name,
                 s.state,
                 ", ".join(s.record.models),
                 s.scoring_uri,
-                s.record.pid or "",
+                s.host,
+                s.pid or "",
                 when(s.record.updated_at),
             )
             for s in Webservice.list(open_workspace())

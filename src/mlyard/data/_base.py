@@ -18,9 +18,9 @@ from fsspec.implementations.local import LocalFileSystem
 
 from mlyard.artifacts.hashing import copy_hashing, sha256_bytes
 from mlyard.data._paths import dataset_name, optional_text, tags_dict
-from mlyard.data._sources import BlobFile, Member
+from mlyard.data._sources import BlobFile, Member, recorded_sha256
 from mlyard.data._transfer import Copy, check_local_targets, copy_all
-from mlyard.errors import NotFoundError
+from mlyard.errors import IntegrityError
 from mlyard.progress import byte_progress
 from mlyard.store.records import DatasetVersionRecord, FileRecord
 from mlyard.workspace import require_workspace
@@ -81,6 +81,16 @@ class BaseDataset:
     @property
     def tags(self) -> dict[str, str]:
         return dict(self._record.tags) if self._record else {}
+
+    @property
+    def created_at(self) -> int | None:
+        """When this version was registered (ms since the epoch); None before."""
+        return self._record.created_at if self._record else None
+
+    @property
+    def record(self) -> DatasetVersionRecord | None:
+        """The stored version record; None before registration."""
+        return self._record
 
     @property
     def fingerprint(self) -> str | None:
@@ -202,16 +212,27 @@ class BaseDataset:
         return self._from_record(ws, record)
 
     def _snapshot(self, ws: Workspace, name: str, show_progress: bool) -> list[FileRecord]:
+        """Copy every member into the blob store, each checked against the sha256
+        recorded for it (at upload, or at an earlier registration)."""
         total = sum(m.size for m in self._members)
+        expected = recorded_sha256(self._members)
         records = []
         with byte_progress(f"registering {name}", total, None if show_progress else False) as adv:
-            for member in self._members:
+            for member, wanted in zip(self._members, expected, strict=True):
                 if member.sha256 is not None and ws.blobs.exists(member.sha256):
                     adv(member.size)  # already snapshotted in this workspace
                     records.append(FileRecord(member.name, member.sha256, member.size))
                     continue
-                with member.open() as f:
-                    sha, size = ws.blobs.put_stream(f, adv)
+                try:
+                    with member.open() as f:
+                        sha, size = ws.blobs.put(f, expected=wanted, progress=adv)
+                except IntegrityError as e:
+                    raise IntegrityError(
+                        f"{member.label} changed after it was uploaded: {e}",
+                        field="path",
+                        fix="upload the file again (overwrite=True), then register; "
+                        "nothing was registered",
+                    ) from None
                 records.append(FileRecord(member.name, sha, size))
         return records
 
@@ -225,8 +246,4 @@ def _fingerprint(kind: str, options: dict[str, Any], files: Sequence[FileRecord]
 
 
 def _version_with(ws: Workspace, name: str, fingerprint: str) -> DatasetVersionRecord | None:
-    try:
-        versions = ws.store.list_dataset_versions(name)
-    except NotFoundError:
-        return None
-    return next((v for v in versions if v.fingerprint == fingerprint), None)
+    return ws.store.find_dataset_version(name, fingerprint)

@@ -8,8 +8,18 @@ from typing import Any
 from mlyard.errors import InvalidInputError
 from mlyard.names import check_name
 
-# Suffix of the temporary names files are written under before being renamed into place.
+# Suffix of the temporary names files are written under before being renamed into place:
+# ``.<name>.<pid>-<random>.mlyard-part``.
 PART_SUFFIX = ".mlyard-part"
+
+
+def part_owner(path: str) -> int | None:
+    """The pid that writes the temporary ``path`` (None if it is not one of ours)."""
+    if not path.endswith(PART_SUFFIX):
+        return None
+    stem = path[: -len(PART_SUFFIX)].rsplit(".", 1)[-1]
+    pid = stem.partition("-")[0]
+    return int(pid) if pid.isdigit() else 0
 
 
 def relative_path(path: Any, field: str) -> str:

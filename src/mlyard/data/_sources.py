@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
@@ -41,17 +42,27 @@ class Member(Protocol):
     @property
     def sha256(self) -> str | None: ...
 
+    @property
+    def label(self) -> str: ...
+
     def open(self) -> BinaryIO: ...
 
 
 @dataclass(frozen=True, slots=True)
 class LiveFile:
-    """A file read straight from its source (the files of an unregistered dataset)."""
+    """A file read straight from its source (the files of an unregistered dataset).
+
+    A file uploaded through mlyard knows its ``datastore`` and ``rel`` path there, so
+    registering can check its bytes against the sha256 recorded at upload.
+    """
 
     name: str
     size: int
     fs: AbstractFileSystem
     path: str
+    label: str = ""
+    datastore: Datastore | None = None  # where it was uploaded through mlyard, if anywhere
+    rel: str = ""  # its path in that datastore
 
     @property
     def sha256(self) -> str | None:
@@ -77,6 +88,10 @@ class BlobFile:
     sha256: str
     blobs: BlobStore
 
+    @property
+    def label(self) -> str:
+        return f"dataset file {self.name!r}"
+
     def open(self) -> BinaryIO:
         return self.blobs.open(self.sha256, name=f"dataset file {self.name!r}")
 
@@ -87,6 +102,7 @@ class _Entry:
     key: str  # path or glob on ``fs``
     display: str  # how messages name it
     lineage: dict[str, str]
+    datastore: Datastore | None = None
 
 
 def resolve(path: Any) -> tuple[list[LiveFile], list[dict[str, str]]]:
@@ -140,6 +156,7 @@ def _entry(item: Any) -> _Entry:
             store._key(rel),
             f"{store.name}:{rel}",
             {"datastore": store.name, "path": rel},
+            store,
         )
     if isinstance(item, str | os.PathLike):
         text = os.fspath(item)
@@ -177,11 +194,36 @@ def _match(entry: _Entry) -> list[LiveFile]:
         base, found = posixpath.dirname(key), {key: fs.info(key)}
     else:
         return []
-    return [
-        LiveFile(_name(path, base), int(info["size"]), fs, path)
-        for path, info in sorted(found.items())
-        if info.get("type") == "file" and not path.endswith(PART_SUFFIX)
-    ]
+    files = []
+    for path, info in sorted(found.items()):
+        if info.get("type") != "file" or path.endswith(PART_SUFFIX):
+            continue
+        store = entry.datastore
+        rel = store._rel(path) if store is not None else ""
+        label = f"datastore {store.name!r}: {rel}" if store is not None else path
+        files.append(LiveFile(_name(path, base), int(info["size"]), fs, path, label, store, rel))
+    return files
+
+
+def recorded_sha256(members: Sequence[Member]) -> list[str | None]:
+    """The sha256 each member must hash to, as recorded now: a registered file's own,
+    an uploaded file's as its datastore recorded it (one query per datastore)."""
+    by_store: dict[int, tuple[Datastore, list[str]]] = {}
+    for m in members:
+        if isinstance(m, LiveFile) and m.datastore is not None:
+            by_store.setdefault(id(m.datastore), (m.datastore, []))[1].append(m.rel)
+    recorded: dict[tuple[int, str], str] = {}
+    for key, (store, rels) in by_store.items():
+        prefix = posixpath.commonpath(rels) if len(rels) > 1 else rels[0]
+        for f in store._recorded(prefix).values():
+            recorded[(key, f.path)] = f.sha256
+    out: list[str | None] = []
+    for m in members:
+        if isinstance(m, LiveFile):
+            out.append(recorded.get((id(m.datastore), m.rel)) if m.datastore else None)
+        else:
+            out.append(m.sha256)
+    return out
 
 
 def _name(path: str, base: str) -> str:

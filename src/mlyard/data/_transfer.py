@@ -76,8 +76,9 @@ def copy_all(
 
 
 def _temp_name(dest: str) -> str:
+    # The writer's pid in the name lets `mlyard gc` remove what a killed writer left.
     parent, base = posixpath.split(dest)
-    return posixpath.join(parent, f".{base}.{uuid.uuid4().hex[:8]}{PART_SUFFIX}")
+    return posixpath.join(parent, f".{base}.{os.getpid()}-{uuid.uuid4().hex[:8]}{PART_SUFFIX}")
 
 
 def _stage(

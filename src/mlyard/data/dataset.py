@@ -21,6 +21,7 @@ from typing import Any
 from mlyard.data.files import FileDataset, FileDatasetFactory
 from mlyard.data.tabular import TabularDataset, TabularDatasetFactory
 from mlyard.errors import InvalidInputError, NotFoundError
+from mlyard.names import MAX_VERSION, check_version
 from mlyard.store.records import DatasetVersionRecord
 from mlyard.workspace import Workspace, require_workspace
 
@@ -65,19 +66,33 @@ class Dataset:
         ws = require_workspace(workspace)
         return [_from_record(ws, r) for r in ws.store.list_dataset_versions()]
 
+    @staticmethod
+    def versions(workspace: Workspace, name: str) -> Datasets:
+        """Every version of the registered dataset ``name``, oldest first.
+
+        Raises:
+            NotFoundError: no dataset of that name; the message lists what exists.
+        """
+        ws = require_workspace(workspace)
+        try:
+            return [_from_record(ws, r) for r in ws.store.list_dataset_versions(name)]
+        except NotFoundError:
+            raise _not_found(ws, name, None) from None
+
 
 def _version_number(version: Any) -> int | None:
     if version is None or version == "latest":
         return None
-    if isinstance(version, str) and version.isdigit():
+    if isinstance(version, numbers.Integral) and not isinstance(version, bool):
         version = int(version)
-    if isinstance(version, numbers.Integral) and not isinstance(version, bool) and int(version) > 0:
-        return int(version)
-    raise InvalidInputError(
-        f"version must be 'latest' or a positive number, got {version!r}",
-        field="version",
-        fix="pass version='latest' or e.g. version=1",
-    )
+    try:
+        return check_version(version)
+    except InvalidInputError:
+        raise InvalidInputError(
+            f"version must be 'latest' or a number from 1 to {MAX_VERSION}, got {version!r:.40}",
+            field="version",
+            fix="pass version='latest' or e.g. version=1",
+        ) from None
 
 
 def _from_record(ws: Workspace, record: DatasetVersionRecord) -> AnyDataset:

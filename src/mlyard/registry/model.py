@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import builtins
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,11 +10,12 @@ from typing import TYPE_CHECKING, Any
 from mlyard.errors import AlreadyExistsError, InvalidInputError
 from mlyard.flavors import LoadedModel, Manifest, Signature, load_model
 from mlyard.flavors.manifest import hash_files
-from mlyard.names import check_name
+from mlyard.names import check_name, check_version
 from mlyard.registry import sources
 from mlyard.registry.resources import Framework, ResourceConfiguration
 from mlyard.registry.samples import sample_frame
 from mlyard.store.records import ModelVersionRecord
+from mlyard.tempfiles import temp_dir
 
 if TYPE_CHECKING:
     from mlyard.serving import Webservice
@@ -57,12 +57,8 @@ class Model:
         if alias is not None:
             self._record = store.get_model_version_by_alias(name, alias)
         else:
-            if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
-                raise InvalidInputError(
-                    f"version must be an integer, got {version!r}",
-                    field="version",
-                    fix="pass version=1, or alias='production'",
-                )
+            if version is not None:
+                version = check_version(version)
             self._record = store.get_model_version(name, version)
 
     @classmethod
@@ -121,8 +117,8 @@ class Model:
         outputs = sample_frame(
             ws, sample_output_dataset, f"{name}-sample-output", "sample_output_dataset"
         )
-        with tempfile.TemporaryDirectory(prefix="mlyard-register-") as tmp:
-            directory = Path(tmp) / "model"
+        with temp_dir("register") as tmp:
+            directory = tmp / "model"
             if run is not None:
                 manifest = sources.from_run(ws, run, str(model_path), model_framework, directory)
             else:
@@ -237,9 +233,9 @@ class Model:
         return target
 
     def load(self) -> LoadedModel:
-        """Download, verify and load the model in this process."""
-        tmp = Path(tempfile.mkdtemp(prefix="mlyard-model-"))
-        return load_model(self.download(tmp, exist_ok=True))
+        """Download, verify and load the model in this process (no files are left)."""
+        with temp_dir("load") as tmp:
+            return load_model(self.download(tmp, exist_ok=True))
 
     def set_alias(self, alias: str) -> Model:
         """Point ``alias`` (e.g. ``"production"``) at this version."""

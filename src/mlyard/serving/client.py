@@ -10,6 +10,7 @@ Example:
 from __future__ import annotations
 
 import http.client
+from urllib.parse import urlsplit
 
 from mlyard.errors import ServiceError
 
@@ -42,10 +43,29 @@ def call(
         conn.close()
 
 
+def call_uri(
+    uri: str, method: str, path: str | None = None, body: bytes | None = None, timeout: float = 30.0
+) -> tuple[int, bytes]:
+    """:func:`call` at ``uri`` (``http://host:port/...``), or at ``path`` on its server."""
+    parts = urlsplit(uri)
+    if parts.hostname is None or parts.port is None:
+        raise ServiceError(f"{uri!r} is not an http://host:port/ address")
+    return call(parts.hostname, parts.port, method, path or parts.path or "/", body, timeout)
+
+
 def answers(host: str, port: int, path: str = "/health", timeout: float = 2.0) -> bool:
     """Whether ``GET path`` returns 200 within ``timeout`` seconds."""
     try:
         status, _ = call(host, port, "GET", path, timeout=timeout)
+    except ServiceError:
+        return False
+    return status == 200
+
+
+def answers_uri(uri: str, timeout: float = 2.0) -> bool:
+    """Whether ``GET uri`` returns 200 within ``timeout`` seconds."""
+    try:
+        status, _ = call_uri(uri, "GET", timeout=timeout)
     except ServiceError:
         return False
     return status == 200

@@ -7,14 +7,15 @@ session with its stdio in ``service.log``. It starts one of two ways:
   reuses every module the deployer already imported (scikit-learn alone takes ~2 s
   to import), so it is ready in a fraction of a second. Only for flavors that are
   ``fork_safe``.
-* **spawn** — ``python -m mlyard.serving FOLDER``, a fresh interpreter.
+* **spawn** — ``python -m mlyard.serving.scoring FOLDER``, a fresh interpreter.
 
 A process is identified by its pid *and* its start time (kept in ``process.json``),
 so a recycled pid is never taken for a service, let alone killed.
 
 Example:
-    >>> pid = start_server(DeploymentDir("/tmp/yard/deployments/svc"), "spawn")  # doctest: +SKIP
-    >>> process_alive(pid)  # doctest: +SKIP
+    >>> folder = DeploymentDir("/tmp/yard/deployments/svc")  # doctest: +SKIP
+    >>> pid = start_server(folder, "spawn")  # doctest: +SKIP
+    >>> server_alive(folder)  # doctest: +SKIP
     True
 """
 
@@ -32,8 +33,9 @@ from typing import NoReturn
 
 import psutil
 
+from mlyard import processes
 from mlyard.errors import DeploymentFailedError
-from mlyard.serving.spec import DeploymentDir
+from mlyard.serving.spec import DeploymentDir, ProcessInfo
 
 # Starts the server in its own session and exits at once, so the server is never the
 # deployer's child: nothing to reap, and it is reparented like a forked server.
@@ -61,14 +63,14 @@ def choose_mode(requested: str, fork_safe: bool) -> str:
 def start_server(folder: DeploymentDir, mode: str) -> int:
     """Start the scoring process for ``folder``; return its pid once it exists."""
     pid = _fork_server(folder) if mode == "fork" else _spawn_server(folder)
-    folder.write_process(pid, create_time(pid) or time.time(), mode)
+    folder.write_process(ProcessInfo(pid, processes.started_at(pid) or time.time(), mode))
     return pid
 
 
 # -- spawn ------------------------------------------------------------------------------
 def _spawn_server(folder: DeploymentDir) -> int:
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    server = [sys.executable, "-m", "mlyard.serving", str(folder.path)]
+    server = [sys.executable, "-m", "mlyard.serving.scoring", str(folder.path)]
     launched = subprocess.run(
         # -I -S: the launcher needs only the standard library, and starts in ~20 ms.
         [
@@ -91,7 +93,7 @@ def _spawn_server(folder: DeploymentDir) -> int:
     if launched.returncode != 0 or not pid.isdigit():
         raise DeploymentFailedError(
             f"could not start the scoring process: {launched.stderr.strip()[-500:]}",
-            fix="check that this Python can run `python -m mlyard.serving`",
+            fix="check that this Python can run `python -m mlyard.serving.scoring`",
         )
     return int(pid)
 
@@ -144,7 +146,7 @@ def _run_forked_server(folder: DeploymentDir) -> int:
     _neutralize_inherited_fds()
     _fresh_interpreter_state()
     try:
-        from mlyard.serving.server import serve
+        from mlyard.serving.scoring.runner import serve
 
         return serve(folder.path)
     except BaseException:
@@ -200,36 +202,9 @@ def _fresh_interpreter_state() -> None:
 
 
 # -- watching and stopping --------------------------------------------------------------
-def create_time(pid: int) -> float | None:
-    try:
-        return psutil.Process(pid).create_time()
-    except psutil.Error:
-        return None
-
-
-def _process(pid: int | None, started: float | None = None) -> psutil.Process | None:
-    """The live (non-zombie) process ``pid`` that started at ``started``, if any."""
-    if not pid:
-        return None
-    try:
-        proc = psutil.Process(pid)
-        if started is not None and abs(proc.create_time() - started) > 0.05:
-            return None  # the pid was recycled by another process
-        if proc.status() in (psutil.STATUS_ZOMBIE, psutil.STATUS_DEAD):
-            return None
-        return proc
-    except psutil.Error:
-        return None
-
-
-def process_alive(pid: int | None, started: float | None = None) -> bool:
-    """Whether ``pid`` (started at ``started``) is running and not a zombie."""
-    return _process(pid, started) is not None
-
-
 def stop_process(pid: int | None, started: float | None = None, timeout: float = 5.0) -> bool:
     """Stop the process (SIGTERM, then SIGKILL after ``timeout``); True if it ran."""
-    proc = _process(pid, started)
+    proc = processes.find(pid, started)
     if proc is None:
         return False
     try:
@@ -247,27 +222,22 @@ def _wait_gone(proc: psutil.Process, timeout: float) -> bool:
     # that does not reap orphans leaves exactly those behind.
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if _process(proc.pid) is None:
+        if processes.find(proc.pid) is None:
             return True
         time.sleep(0.02)
     return False
 
 
-def _started_at(folder: DeploymentDir, pid: int | None) -> float | None:
+def server_alive(folder: DeploymentDir) -> bool:
+    """Whether the scoring process recorded in ``folder`` runs."""
     info = folder.read_process()
-    if info and info.get("pid") == pid:
-        return info.get("create_time")
-    return None
+    return info is not None and processes.alive(info.pid, info.create_time)
 
 
-def server_alive(folder: DeploymentDir, pid: int | None) -> bool:
-    """Whether the scoring process ``pid`` of the deployment in ``folder`` runs."""
-    return process_alive(pid, _started_at(folder, pid))
-
-
-def stop_server(folder: DeploymentDir, pid: int | None) -> bool:
-    """Stop the scoring process ``pid`` of ``folder`` if it runs; True if it did."""
-    return stop_process(pid, _started_at(folder, pid))
+def stop_server(folder: DeploymentDir) -> bool:
+    """Stop the scoring process recorded in ``folder`` if it runs; True if it did."""
+    info = folder.read_process()
+    return info is not None and stop_process(info.pid, info.create_time)
 
 
 # -- ports ------------------------------------------------------------------------------

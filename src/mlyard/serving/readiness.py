@@ -25,8 +25,7 @@ from mlyard.errors import DeploymentFailedError, MlyardError, ServiceError
 from mlyard.flavors import Manifest, Signature
 from mlyard.serving import client
 from mlyard.serving.config import DeploymentConfig
-from mlyard.serving.payload import sample_rows
-from mlyard.serving.process import server_alive, stop_server
+from mlyard.serving.scoring.payload import sample_rows
 from mlyard.serving.spec import DeploymentDir
 from mlyard.serving.stages import (
     FAILED,
@@ -38,12 +37,10 @@ from mlyard.serving.stages import (
     StageLog,
     StagePrinter,
 )
-from mlyard.store.records import DeploymentRecord
+from mlyard.store.records import DeploymentRecord, DeploymentState
 
 if TYPE_CHECKING:
     from mlyard.workspace import Workspace
-
-HEALTHY, TRANSITIONING, UNHEALTHY, FAILED_STATE = "Healthy", "Transitioning", "Unhealthy", "Failed"
 
 
 class _Watch:
@@ -76,35 +73,37 @@ def wait_ready(
 
     Raises:
         DeploymentFailedError: the service failed, now or before; with its log tail.
+        ConflictError: the service runs on another machine.
     """
     record = ws.store.get_deployment(name)
-    folder = DeploymentDir(record.directory)
+    if record.state is DeploymentState.FAILED:
+        raise _failure(ws, name, record.error or "it failed earlier")
+    ws.deployer.require_owner(record, "wait for")
+    folder = ws.deployer.folder(name)
     watch = _Watch(folder, show_output)
     watch.poll()
-    if record.state == FAILED_STATE:
-        raise _failure(name, folder, record.error or "it failed earlier")
     if READY in watch.seen:
-        if server_alive(folder, record.pid):
+        if ws.deployer.alive(name):
             return record
         raise _failure(
+            ws,
             name,
-            folder,
             "it was ready, but its process has stopped",
             "restart it with services_up(ws), or deploy it again with overwrite=True",
         )
     limit = timeout or DeploymentConfig.coerce(record.config).ready_timeout
     try:
-        _await_listening(watch, folder, record, limit)
+        _await_listening(watch, ws, record, limit)
         _warm_up(watch, folder, record)
-        _check_health(watch, folder, record)
+        _check_health(watch, record)
     except (MlyardError, OSError) as e:
-        raise fail_deployment(ws, name, folder, e) from e
+        raise fail_deployment(ws, name, e) from e
     watch.add(READY, record.scoring_uri)
-    return ws.store.update_deployment(name, state=HEALTHY, error=None)
+    return ws.store.set_deployment_state(name, DeploymentState.HEALTHY)
 
 
 def _await_listening(
-    watch: _Watch, folder: DeploymentDir, record: DeploymentRecord, timeout: float
+    watch: _Watch, ws: Workspace, record: DeploymentRecord, timeout: float
 ) -> None:
     deadline = time.monotonic() + timeout
     delay = 0.005
@@ -114,7 +113,7 @@ def _await_listening(
             raise ServiceError(watch.seen[FAILED].detail)
         if LISTENING in watch.seen:
             return
-        if not server_alive(folder, record.pid):
+        if not ws.deployer.alive(record.name):
             watch.poll()  # it may have reported why just before exiting
             reason = watch.seen[FAILED].detail if FAILED in watch.seen else "no reason given"
             raise ServiceError(f"the scoring process exited before serving ({reason})")
@@ -138,7 +137,7 @@ def _warm_up(watch: _Watch, folder: DeploymentDir, record: DeploymentRecord) -> 
             continue
         watch.add(WARMUP, f"POST /score, {key}, 2 placeholder rows")
         body = orjson.dumps({"data": rows, "model": key})
-        status, content = client.call(record.host, record.port, "POST", "/score", body)
+        status, content = client.call_uri(record.scoring_uri, "POST", body=body)
         if status != 200:
             raise ServiceError(
                 f"the warm-up request to {key} answered {status}: "
@@ -146,9 +145,9 @@ def _warm_up(watch: _Watch, folder: DeploymentDir, record: DeploymentRecord) -> 
             )
 
 
-def _check_health(watch: _Watch, folder: DeploymentDir, record: DeploymentRecord) -> None:
+def _check_health(watch: _Watch, record: DeploymentRecord) -> None:
     watch.add(HEALTH, "GET /health")
-    status, content = client.call(record.host, record.port, "GET", "/health", timeout=10)
+    status, content = client.call_uri(record.scoring_uri, "GET", "/health", timeout=10)
     if status != 200:
         raise ServiceError(f"GET /health answered {status}")
     served = {f"{m['name']}:{m['version']}" for m in orjson.loads(content)["models"]}
@@ -156,25 +155,25 @@ def _check_health(watch: _Watch, folder: DeploymentDir, record: DeploymentRecord
         raise ServiceError(f"the service serves {sorted(served)}, not {list(record.models)}")
 
 
-def fail_deployment(
-    ws: Workspace, name: str, folder: DeploymentDir, error: BaseException
-) -> DeploymentFailedError:
+def fail_deployment(ws: Workspace, name: str, error: BaseException) -> DeploymentFailedError:
     """Record ``error`` (state Failed, stage failed), stop the process, build the error."""
     message = str(error)
-    if FAILED not in {s.name for s in StageLog(folder.stages_path).all()}:
-        StageLog(folder.stages_path).add(FAILED, message)
-    record = ws.store.update_deployment(name, state=FAILED_STATE, error=message)
-    stop_server(folder, record.pid)
-    return _failure(name, folder, message, getattr(error, "fix", None))
+    stages = ws.deployer.stages(name)
+    if FAILED not in {s.name for s in stages.all()}:
+        stages.add(FAILED, message)
+    ws.store.set_deployment_state(name, DeploymentState.FAILED, message)
+    ws.deployer.stop(name)
+    return _failure(ws, name, message, getattr(error, "fix", None))
 
 
 def _failure(
-    name: str, folder: DeploymentDir, message: str, fix: str | None = None
+    ws: Workspace, name: str, message: str, fix: str | None = None
 ) -> DeploymentFailedError:
     fix = fix or "read service.get_logs(), fix the cause, then deploy again with overwrite=True"
     text = f"service {name!r} failed: {message}"
     if fix not in message:
         text = f"{text.rstrip('.')}. {fix}"
+    folder = ws.deployer.folder(name)
     tail = folder.log_tail(30)
     if tail:
         text += f"\n--- last lines of {folder.log_path} ---\n{tail}"

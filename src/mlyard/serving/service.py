@@ -16,17 +16,10 @@ import orjson
 
 from mlyard.errors import InvalidInputError, ScoringError, ServiceError
 from mlyard.serving import client
-from mlyard.serving.payload import encode_json
-from mlyard.serving.process import server_alive, stop_server
-from mlyard.serving.readiness import (
-    FAILED_STATE,
-    HEALTHY,
-    TRANSITIONING,
-    UNHEALTHY,
-    wait_ready,
-)
-from mlyard.serving.spec import DeploymentDir
-from mlyard.store.records import DeploymentRecord
+from mlyard.serving.config import DeploymentConfig
+from mlyard.serving.readiness import wait_ready
+from mlyard.serving.scoring.payload import encode_json
+from mlyard.store.records import DeploymentRecord, DeploymentState
 from mlyard.workspace import require_workspace
 
 if TYPE_CHECKING:
@@ -88,6 +81,11 @@ class Webservice:
         return self._record.port
 
     @property
+    def host(self) -> str:
+        """The machine that runs the service."""
+        return self._record.host
+
+    @property
     def scoring_uri(self) -> str:
         return self._record.scoring_uri
 
@@ -101,8 +99,7 @@ class Webservice:
 
     @property
     def _base_uri(self) -> str:
-        host = f"[{self._record.host}]" if ":" in self._record.host else self._record.host
-        return f"http://{host}:{self._record.port}"
+        return self._record.scoring_uri.removesuffix("/score")
 
     @property
     def error(self) -> str | None:
@@ -110,8 +107,10 @@ class Webservice:
         return self.refresh()._record.error
 
     @property
-    def _folder(self) -> DeploymentDir:
-        return DeploymentDir(self._record.directory)
+    def pid(self) -> int | None:
+        """The scoring process's pid, when the service runs on this machine."""
+        deployer = self.workspace.deployer
+        return deployer.pid(self.name) if deployer.owns(self._record) else None
 
     def refresh(self) -> Webservice:
         """Re-read the stored record (another process may have changed it)."""
@@ -120,21 +119,24 @@ class Webservice:
 
     @property
     def state(self) -> str:
-        """``Transitioning``, ``Healthy``, ``Unhealthy`` or ``Failed``, checked live.
+        """``Transitioning``, ``Healthy``, ``Unhealthy`` or ``Failed``.
 
-        The stored state is compared with reality: whether the process runs (and is
-        not a zombie) and whether ``/health`` answers.
+        On the machine that runs the service, the stored state is checked against
+        reality: whether the process runs (and is not a zombie) and whether ``/health``
+        answers. Elsewhere it is the state that machine recorded last.
         """
         record = self.refresh()._record
-        if record.state == FAILED_STATE:
-            return FAILED_STATE
-        if record.pid is None:
-            return TRANSITIONING  # still being deployed
-        if not server_alive(self._folder, record.pid):
-            return FAILED_STATE if record.state == TRANSITIONING else UNHEALTHY
-        if client.answers(record.host, record.port, "/health", timeout=2.0):
-            return HEALTHY
-        return TRANSITIONING if record.state == TRANSITIONING else UNHEALTHY
+        deployer = self.workspace.deployer
+        if record.state is DeploymentState.FAILED or not deployer.owns(record):
+            return record.state.value
+        if deployer.pid(record.name) is None:
+            return DeploymentState.TRANSITIONING.value  # still being deployed
+        transitioning = record.state is DeploymentState.TRANSITIONING
+        if not deployer.alive(record.name):
+            return (DeploymentState.FAILED if transitioning else DeploymentState.UNHEALTHY).value
+        if client.answers_uri(self.health_uri, timeout=2.0):
+            return DeploymentState.HEALTHY.value
+        return (DeploymentState.TRANSITIONING if transitioning else DeploymentState.UNHEALTHY).value
 
     # -- what it does -------------------------------------------------------------------
     def wait_for_deployment(self, show_output: bool = False, timeout_sec: float | None = None):
@@ -168,8 +170,7 @@ class Webservice:
             {'predict': [152.13]}
         """
         body = _body(input_data)
-        record = self._record
-        status, content = client.call(record.host, record.port, "POST", "/score", body)
+        status, content = client.call_uri(self.scoring_uri, "POST", body=body)
         try:
             answer = orjson.loads(content)
         except orjson.JSONDecodeError:
@@ -184,18 +185,36 @@ class Webservice:
         return answer
 
     def get_logs(self, num_lines: int | None = None) -> str:
-        """The scoring process's log (its last ``num_lines`` lines, if given)."""
-        if num_lines is not None:
-            return self._folder.log_tail(num_lines)
-        return self._folder.log_text()
+        """The scoring process's log (its last ``num_lines`` lines, if given).
+
+        Raises:
+            ConflictError: the service runs on another machine.
+        """
+        if num_lines is not None and (
+            isinstance(num_lines, bool) or not isinstance(num_lines, int) or num_lines < 0
+        ):
+            raise InvalidInputError(
+                f"num_lines must be a whole number >= 0, got {num_lines!r:.40}",
+                field="num_lines",
+            )
+        self.workspace.deployer.require_owner(self._record, "read the logs of")
+        return self.workspace.deployer.logs(self.name, num_lines)
 
     def delete(self) -> None:
-        """Stop the service's process and remove its record and folder."""
+        """Stop the service's process and remove its record and folder.
+
+        Raises:
+            ConflictError: the service runs on another machine.
+        """
+        from mlyard.serving.deploy import deploy_lock
+
         record = self.refresh()._record
-        folder = DeploymentDir(record.directory)
-        stop_server(folder, record.pid)
-        self.workspace.store.delete_deployment(record.name)
-        folder.remove()
+        deployer = self.workspace.deployer
+        deployer.require_owner(record, "delete")
+        with deploy_lock(self.workspace, record.name, DeploymentConfig().ready_timeout):
+            deployer.stop(record.name)
+            self.workspace.store.delete_deployment(record.name)
+            deployer.remove(record.name)
 
     def __repr__(self) -> str:
         return (

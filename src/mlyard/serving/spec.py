@@ -21,14 +21,13 @@ Example:
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from mlyard.errors import InvalidInputError
+from mlyard.wire import codec
 
 SPEC_FORMAT = 1
 
@@ -55,30 +54,16 @@ class ServiceSpec:
     port: int
     models: tuple[ModelSpec, ...]
     access_log: bool = False
+    format: int = SPEC_FORMAT
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "format": SPEC_FORMAT,
-            "name": self.name,
-            "host": self.host,
-            "port": self.port,
-            "access_log": self.access_log,
-            "models": [{"name": m.name, "version": m.version, "path": m.path} for m in self.models],
-        }
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ServiceSpec:
-        try:
-            models = tuple(
-                ModelSpec(m["name"], int(m["version"]), m["path"]) for m in data["models"]
-            )
-            return cls(data["name"], data["host"], int(data["port"]), models, data["access_log"])
-        except (KeyError, TypeError, ValueError) as e:
-            raise InvalidInputError(
-                f"the service spec lacks or mangles {e}",
-                field="spec.json",
-                fix="redeploy the service with deploy(..., overwrite=True)",
-            ) from e
+@dataclass(frozen=True)
+class ProcessInfo:
+    """Which process serves a deployment: its pid, start time and how it started."""
+
+    pid: int
+    create_time: float
+    mode: str
 
 
 class DeploymentDir:
@@ -120,28 +105,31 @@ class DeploymentDir:
         shutil.rmtree(self.path, ignore_errors=True)
 
     def write_spec(self, spec: ServiceSpec) -> None:
-        _write_json(self.spec_path, spec.to_dict())
+        _write(self.spec_path, codec.encode(spec))
 
     def read_spec(self) -> ServiceSpec:
         try:
-            data = json.loads(self.spec_path.read_text())
+            return codec.decode(self.spec_path.read_bytes(), ServiceSpec)
         except FileNotFoundError:
             raise InvalidInputError(
                 f"{self.path} has no spec.json",
                 field="spec.json",
                 fix="redeploy the service with deploy(..., overwrite=True)",
             ) from None
-        except json.JSONDecodeError as e:
-            raise InvalidInputError(f"{self.spec_path} is not JSON: {e}", field="spec.json") from e
-        return ServiceSpec.from_dict(data)
+        except InvalidInputError as e:
+            raise InvalidInputError(
+                f"{self.spec_path} is damaged: {e}",
+                field="spec.json",
+                fix="redeploy the service with deploy(..., overwrite=True)",
+            ) from None
 
-    def write_process(self, pid: int, create_time: float, mode: str) -> None:
-        _write_json(self.process_path, {"pid": pid, "create_time": create_time, "mode": mode})
+    def write_process(self, info: ProcessInfo) -> None:
+        _write(self.process_path, codec.encode(info))
 
-    def read_process(self) -> dict[str, Any] | None:
+    def read_process(self) -> ProcessInfo | None:
         try:
-            return json.loads(self.process_path.read_text())
-        except (FileNotFoundError, json.JSONDecodeError):
+            return codec.decode(self.process_path.read_bytes(), ProcessInfo)
+        except (FileNotFoundError, InvalidInputError):
             return None
 
     def log_text(self) -> str:
@@ -154,8 +142,8 @@ class DeploymentDir:
         return "\n".join(self.log_text().splitlines()[-lines:])
 
 
-def _write_json(path: Path, data: dict[str, Any]) -> None:
+def _write(path: Path, data: bytes) -> None:
     # Temp file and rename: a reader never sees half a file.
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=2))
+    tmp.write_bytes(data)
     os.replace(tmp, path)

@@ -1,11 +1,14 @@
 """The records that cross the store boundary: frozen, plain, backend-agnostic.
 
 Times are integer milliseconds since the epoch (as MLflow stores them). Mappings inside
-a record are plain dicts by convention and must not be mutated by callers.
+a record are plain dicts by convention and must not be mutated by callers. Every record
+crosses a process boundary through one codec, :mod:`mlyard.wire.codec`;
+``__pydantic_config__`` below only tells it how to write NaN and infinities.
 """
 
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -14,24 +17,41 @@ from typing import Any
 
 import numpy as np
 
+# How records write NaN and infinities in JSON (as the constants NaN and Infinity).
+_WIRE: Any = {"ser_json_inf_nan": "constants"}
+
 
 def now_ms() -> int:
     return int(time.time() * 1000)
 
 
 class RunStatus(StrEnum):
+    """Where a run is in its life. ``LOST``: its process died without ending it."""
+
     RUNNING = "RUNNING"
     COMPLETED = "COMPLETED"
     FAILED = "FAILED"
     KILLED = "KILLED"
+    LOST = "LOST"
 
     @property
     def finished(self) -> bool:
         return self is not RunStatus.RUNNING
 
 
+class DeploymentState(StrEnum):
+    """The state of a web service, as the deployer that runs it last saw it."""
+
+    TRANSITIONING = "Transitioning"
+    HEALTHY = "Healthy"
+    UNHEALTHY = "Unhealthy"
+    FAILED = "Failed"
+
+
 @dataclass(frozen=True, slots=True)
 class ExperimentRecord:
+    __pydantic_config__ = _WIRE
+
     experiment_id: str
     name: str
     artifact_location: str
@@ -43,6 +63,8 @@ class ExperimentRecord:
 
 @dataclass(frozen=True, slots=True)
 class MetricPoint:
+    __pydantic_config__ = _WIRE
+
     key: str
     value: float
     step: int
@@ -61,6 +83,8 @@ class MetricSeries:
         >>> [p.value for p in s]
         [0.9, 0.5]
     """
+
+    __pydantic_config__ = _WIRE
 
     key: str
     steps: np.ndarray
@@ -104,9 +128,42 @@ class MetricSeries:
             {"step": self.steps, "value": self.values, "timestamp": self.timestamps}
         )
 
+    # -- the wire form: exact arrays as base64 of their little-endian bytes ---------
+    def to_wire(self) -> dict[str, str]:
+        return {
+            "key": self.key,
+            "steps": _b64(self.steps, "<i8"),
+            "values": _b64(self.values, "<f8"),
+            "timestamps": _b64(self.timestamps, "<i8"),
+        }
+
+    @classmethod
+    def from_wire(cls, data: Any) -> MetricSeries:
+        if isinstance(data, MetricSeries):
+            return data
+        if not isinstance(data, dict) or not isinstance(data.get("key"), str):
+            raise ValueError("a metric series is {key, steps, values, timestamps}")
+        steps = _unb64(data["steps"], "<i8")
+        values = _unb64(data["values"], "<f8")
+        stamps = _unb64(data["timestamps"], "<i8")
+        if not (len(steps) == len(values) == len(stamps)):
+            raise ValueError(f"metric {data['key']!r}: columns differ in length")
+        return cls(data["key"], steps, values, stamps)
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        return core_schema.no_info_plain_validator_function(
+            cls.from_wire,
+            serialization=core_schema.plain_serializer_function_ser_schema(lambda s: s.to_wire()),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class RunRecord:
+    __pydantic_config__ = _WIRE
+
     run_id: str
     experiment_id: str
     name: str
@@ -119,11 +176,18 @@ class RunRecord:
     params: dict[str, str] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
+    # Who runs it, for telling a live run from a dead one: the machine and process
+    # that started it, and when that process last said it was alive.
+    host: str | None = None
+    pid: int | None = None
+    heartbeat_at: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class FileRecord:
     """A file known by path, with the sha256 and size of its bytes."""
+
+    __pydantic_config__ = _WIRE
 
     path: str
     sha256: str
@@ -132,6 +196,8 @@ class FileRecord:
 
 @dataclass(frozen=True, slots=True)
 class DatastoreRecord:
+    __pydantic_config__ = _WIRE
+
     name: str
     url: str
     is_default: bool
@@ -140,6 +206,8 @@ class DatastoreRecord:
 
 @dataclass(frozen=True, slots=True)
 class DatasetVersionRecord:
+    __pydantic_config__ = _WIRE
+
     name: str
     version: int
     kind: str  # "tabular" | "file"
@@ -154,6 +222,8 @@ class DatasetVersionRecord:
 
 @dataclass(frozen=True, slots=True)
 class ModelVersionRecord:
+    __pydantic_config__ = _WIRE
+
     name: str
     version: int
     framework: str
@@ -174,6 +244,8 @@ class ModelVersionRecord:
 
 @dataclass(frozen=True, slots=True)
 class RegisteredModelRecord:
+    __pydantic_config__ = _WIRE
+
     name: str
     description: str | None
     tags: dict[str, str]
@@ -185,18 +257,37 @@ class RegisteredModelRecord:
 
 @dataclass(frozen=True, slots=True)
 class DeploymentRecord:
+    """What every machine may know of a web service.
+
+    The process, its folder and its logs belong to the deployer on ``host`` (see
+    :mod:`mlyard.serving.deployer`); ``state`` is what that deployer last saw.
+    """
+
+    __pydantic_config__ = _WIRE
+
     name: str
-    models: tuple[str, ...]  # "model-name:version"
-    state: str
-    host: str
-    port: int
-    pid: int | None
+    models: tuple[str, ...]  # "model-name:version"; the first is the default
+    state: DeploymentState
+    scoring_uri: str
+    host: str  # the machine whose deployer runs the service
     config: dict[str, Any]
-    directory: str
     created_at: int
     updated_at: int
+    deployer: str = "local"
     error: str | None = None
 
     @property
-    def scoring_uri(self) -> str:
-        return f"http://{self.host}:{self.port}/score"
+    def port(self) -> int:
+        return int(self.scoring_uri.rsplit(":", 1)[1].split("/", 1)[0])
+
+
+def _b64(array: np.ndarray, dtype: str) -> str:
+    return base64.b64encode(np.ascontiguousarray(array, dtype=dtype).tobytes()).decode()
+
+
+def _unb64(text: Any, dtype: str) -> np.ndarray:
+    if not isinstance(text, str):
+        raise ValueError("metric columns are base64 text")
+    return np.frombuffer(base64.b64decode(text, validate=True), dtype=dtype).astype(
+        dtype[1:], copy=True
+    )

@@ -65,6 +65,10 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 _FIX = "write comparisons like metrics.mse < 3000 and params.alpha = '0.1', joined by 'and'"
+MAX_RESULTS = 50_000  # as MLflow's search_runs
+MAX_CLAUSES = 50
+MAX_ORDER_KEYS = 10
+_MAX_OFFSET = 2**31 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,9 +217,34 @@ class _Parser:
         )
 
 
+def check_page(max_results: Any, offset: Any = 0) -> None:
+    """Refuse a page size or offset that is not a sensible whole number."""
+    if isinstance(max_results, bool) or not isinstance(max_results, int):
+        raise InvalidInputError(
+            f"max_results must be a whole number, got {max_results!r:.40}",
+            field="max_results",
+            fix=f"pass 1 to {MAX_RESULTS}",
+        )
+    if not 1 <= max_results <= MAX_RESULTS:
+        raise InvalidInputError(
+            f"max_results must be from 1 to {MAX_RESULTS}, got {max_results}",
+            field="max_results",
+            fix=f"pass 1 to {MAX_RESULTS}, and page with offset",
+        )
+    if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset <= _MAX_OFFSET:
+        raise InvalidInputError(
+            f"offset must be a whole number from 0 to {_MAX_OFFSET}, got {offset!r:.40}",
+            field="offset",
+        )
+
+
 def parse_filter(text: str | None) -> tuple[Clause, ...]:
     """Parse a filter string into clauses that are all ANDed."""
-    if text is None or not text.strip():
+    if text is None:
+        return ()
+    if not isinstance(text, str):
+        raise _bad(f"the filter must be text, got {type(text).__name__}")
+    if not text.strip():
         return ()
     p = _Parser(text, "filter")
     clauses = [p.comparison()]
@@ -224,15 +253,29 @@ def parse_filter(text: str | None) -> tuple[Clause, ...]:
         if kind != "word" or tok.upper() != "AND":
             raise _bad(f"expected 'and' between comparisons, found {tok!r}")
         clauses.append(p.comparison())
+        if len(clauses) > MAX_CLAUSES:
+            raise _bad(f"the filter has more than {MAX_CLAUSES} comparisons")
     return tuple(clauses)
 
 
 def parse_order_by(items: Sequence[str] | str | None) -> tuple[OrderKey, ...]:
     """Parse ``["metrics.mse ASC", "start_time DESC"]`` into order keys."""
-    if not items:
+    if items is None:
         return ()
     if isinstance(items, str):
         items = [items]
+    if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+        raise InvalidInputError(
+            f"order_by must be text or a list of text, got {items!r:.60}",
+            field="order_by",
+            fix="e.g. order_by=['metrics.mse ASC']",
+        )
+    if len(items) > MAX_ORDER_KEYS:
+        raise InvalidInputError(
+            f"order_by has {len(items)} keys; at most {MAX_ORDER_KEYS} are allowed",
+            field="order_by",
+            fix="order by the few keys that matter",
+        )
     keys = []
     for item in items:
         p = _Parser(item, "order_by")

@@ -47,6 +47,7 @@ class RunBuffer:
         self._tags: dict[str, str] = {}
         self._count = 0
         self._limit = int(settings.get("flush_size"))
+        self.failure: str | None = None  # the last background flush error, said once
         _FLUSHER.watch(self)
 
     def add_metric(self, key: str, value: float, step: int, timestamp: int) -> None:
@@ -75,17 +76,17 @@ class RunBuffer:
         return bool(self._count or self._params or self._tags)
 
     def take(self) -> Batch:
-        """Remove and return everything pending."""
+        """Remove and return everything pending (nothing is removed if it cannot be
+        turned into a batch)."""
         with self._lock:
-            series, self._series = self._series, {}
-            params, self._params = self._params, {}
-            tags, self._tags = self._tags, {}
+            metrics = [
+                MetricSeries.of(key, values, steps, stamps)
+                for key, (steps, values, stamps) in self._series.items()
+            ]
+            batch = Batch(metrics, self._params, self._tags)
+            self._series, self._params, self._tags = {}, {}, {}
             self._count = 0
-        metrics = [
-            MetricSeries.of(key, values, steps, stamps)
-            for key, (steps, values, stamps) in series.items()
-        ]
-        return Batch(metrics, params, tags)
+        return batch
 
     def give_back(self, batch: Batch) -> None:
         """Return a batch that could not be written, ahead of anything newer."""
@@ -141,10 +142,13 @@ class _Flusher:
                 continue
             try:
                 buffer.flush()
-            except Exception as e:  # keep the data; the next tick or run end retries
+                buffer.failure = None
+            except Exception as e:  # the data was given back; the next tick or run end retries
                 if not background:
                     raise
-                log.warning("mlyard: could not flush metrics yet (%s); will retry", e)
+                if str(e) != buffer.failure:  # say it once, not every second
+                    buffer.failure = str(e)
+                    log.warning("mlyard: could not write logged values yet (%s); will retry", e)
 
 
 _FLUSHER = _Flusher()

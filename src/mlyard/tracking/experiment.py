@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import builtins
+import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from mlyard import processes
 from mlyard.errors import AlreadyExistsError, InvalidInputError, NotFoundError
+from mlyard.names import check_label
 from mlyard.store.records import ExperimentRecord
-from mlyard.tracking import context
+from mlyard.store.search import check_page
+from mlyard.tracking import context, liveness
 from mlyard.tracking.names import run_name
 from mlyard.tracking.run import Run
 from mlyard.tracking.validation import check_key, text_value
@@ -37,34 +41,57 @@ class Experiment:
         from mlyard.workspace import require_workspace
 
         self.workspace = require_workspace(workspace)
-        if not isinstance(name, str) or not name.strip() or len(name) > 256:
-            raise InvalidInputError(
-                f"experiment name must be 1-256 characters, got {name!r}",
-                field="name",
-                fix="e.g. Experiment(ws, 'diabetes-experiment')",
-            )
+        check_label(name, "experiment name", field="name")
         self._record = self._get_or_create(name)
 
     def _get_or_create(self, name: str) -> ExperimentRecord:
         store = self.workspace.store
-        found = store.get_experiment_by_name(name)
+        found = store.find_experiment(name)
         if found is not None:
             return found
         try:
             return store.create_experiment(name)
         except AlreadyExistsError:  # another process created it just now
-            found = store.get_experiment_by_name(name)
+            found = store.find_experiment(name)
             assert found is not None
             return found
 
     @classmethod
+    def _of(cls, workspace: Workspace, record: ExperimentRecord) -> Experiment:
+        exp = cls.__new__(cls)
+        exp.workspace, exp._record = workspace, record
+        return exp
+
+    @classmethod
+    def get(cls, workspace: Workspace, name: str) -> Experiment:
+        """The existing experiment ``name`` (``Experiment(ws, name)`` creates it instead).
+
+        Raises:
+            NotFoundError: there is none; the message lists the experiments.
+        """
+        from mlyard.workspace import require_workspace
+
+        ws = require_workspace(workspace)
+        check_label(name, "experiment name", field="name")
+        record = ws.store.find_experiment(name)
+        if record is None:
+            known = [e.name for e in ws.store.list_experiments()][:20]
+            raise NotFoundError(
+                f"no experiment named {name!r}",
+                field="experiment",
+                fix=f"experiments are: {', '.join(known)}" if known else "start a run first",
+            )
+        return cls._of(ws, record)
+
+    @classmethod
     def list(cls, workspace: Workspace) -> builtins.list[Experiment]:
-        out = []
-        for record in workspace.store.list_experiments():
-            exp = cls.__new__(cls)
-            exp.workspace, exp._record = workspace, record
-            out.append(exp)
-        return out
+        """Every experiment of the workspace, oldest first."""
+        return [cls._of(workspace, r) for r in workspace.store.list_experiments()]
+
+    @property
+    def run_count(self) -> int:
+        """How many runs the experiment holds."""
+        return self.workspace.store.count_runs([self.id])[self.id]
 
     @property
     def id(self) -> str:
@@ -83,16 +110,19 @@ class Experiment:
 
     def start_run(self, run_name: str | None = None, tags: Mapping[str, Any] | None = None) -> Run:
         """Start a run (status RUNNING). Use it as a context manager to end it."""
-        if run_name is not None and (not isinstance(run_name, str) or len(run_name) > 256):
-            raise InvalidInputError(
-                f"run_name must be text of at most 256 characters, got {run_name!r}",
-                field="run_name",
-            )
+        if run_name is not None:
+            check_label(run_name, "run_name", field="run_name")
         all_tags = context.run_context()
         for key, value in (tags or {}).items():
             all_tags[check_key(key, "tag")] = text_value(key, value, "tag", 8000)
+        liveness.handle_sigterm()
         record = self.workspace.store.create_run(
-            self.id, run_name or _default_name(), context.current_user(), all_tags
+            self.id,
+            run_name or _default_name(),
+            context.current_user(),
+            all_tags,
+            host=processes.machine(),
+            pid=os.getpid(),
         )
         return Run(self.workspace, record)._activate()
 
@@ -104,17 +134,7 @@ class Experiment:
     ) -> builtins.list[Run]:
         """Runs matching ``filter``, e.g. ``"metrics.mse < 3000 and params.alpha = '0.1'"``,
         sorted by ``order_by``, e.g. ``["metrics.mse ASC"]`` (default: newest first)."""
-        if not isinstance(max_results, int) or max_results < 1:
-            raise InvalidInputError(
-                f"max_results must be a positive integer, got {max_results!r}",
-                field="max_results",
-            )
-        if isinstance(order_by, str):
-            order_by = [order_by]
-        records = self.workspace.store.search_runs(
-            [self.id], filter, order_by or (), max_results=max_results
-        )
-        return [Run(self.workspace, r) for r in records]
+        return search(self.workspace, [self.id], filter, order_by, max_results)
 
     def get_run(self, run_id: str) -> Run:
         run = Run.get(self.workspace, run_id)
@@ -144,3 +164,22 @@ class Experiment:
 
 def _default_name() -> str:
     return run_name()
+
+
+def search(
+    ws: Workspace,
+    experiment_ids: Sequence[str] | None,
+    filter: str | None,
+    order_by: Sequence[str] | str | None,
+    max_results: int,
+    offset: int = 0,
+) -> builtins.list[Run]:
+    """Runs of ``experiment_ids`` (None: all) as :meth:`Experiment.runs` finds them, with
+    dead RUNNING runs marked LOST."""
+    check_page(max_results, offset)
+    if isinstance(order_by, str):
+        order_by = [order_by]
+    records = ws.store.search_runs(
+        experiment_ids, filter, order_by or (), max_results=max_results, offset=offset
+    )
+    return [Run(ws, r) for r in liveness.settle(ws, records)]

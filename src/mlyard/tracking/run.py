@@ -9,12 +9,15 @@ import traceback
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from mlyard.errors import ConflictError, InvalidInputError, NotFoundError
 from mlyard.store.records import MetricSeries, RunRecord, RunStatus, now_ms
+from mlyard.tracking import liveness
 from mlyard.tracking import validation as v
 from mlyard.tracking.buffer import Batch, RunBuffer
 from mlyard.tracking.run_files import RunFiles
 
 if TYPE_CHECKING:
+    from mlyard.tracking.experiment import Experiment
     from mlyard.workspace import Workspace
 
 
@@ -46,8 +49,45 @@ class Run(RunFiles):
 
     @classmethod
     def get(cls, workspace: Workspace, run_id: str) -> Run:
-        """Re-attach to a stored run by id; NotFoundError if there is none."""
-        return cls(workspace, workspace.store.get_run(run_id))
+        """The run with id ``run_id`` — or with a unique prefix of it, or unique name.
+
+        Raises:
+            NotFoundError: no run has that id, id prefix or name.
+            InvalidInputError: several runs match; the message lists some.
+        """
+        from mlyard.workspace import require_workspace
+
+        ws = require_workspace(workspace)
+        if not isinstance(run_id, str) or not run_id.strip():
+            raise InvalidInputError(
+                f"run_id must be a run id, got {run_id!r:.40}",
+                field="run_id",
+                fix="see `mlyard runs list`",
+            )
+        record = _lookup(ws, run_id)
+        return cls(ws, liveness.settle(ws, [record])[0])
+
+    @classmethod
+    def list(
+        cls,
+        workspace: Workspace,
+        experiments: Any = None,
+        filter: str | None = None,
+        order_by: Any = None,
+        max_results: int = 1000,
+        offset: int = 0,
+    ) -> list[Run]:
+        """Runs of ``experiments`` (names, :class:`Experiment` objects, or None for all)
+        matching ``filter``, ordered by ``order_by`` (default newest first)."""
+        from mlyard.tracking.experiment import Experiment, search
+        from mlyard.workspace import require_workspace
+
+        ws = require_workspace(workspace)
+        ids = None
+        if experiments is not None:
+            items = [experiments] if isinstance(experiments, str | Experiment) else experiments
+            ids = [e.id if isinstance(e, Experiment) else Experiment.get(ws, e).id for e in items]
+        return search(ws, ids, filter, order_by, max_results, offset)
 
     # -- identity ------------------------------------------------------------------
     @property
@@ -65,6 +105,15 @@ class Run(RunFiles):
         return self._record.experiment_id
 
     @property
+    def experiment(self) -> Experiment:
+        """The experiment the run belongs to."""
+        from mlyard.tracking.experiment import Experiment
+
+        return Experiment._of(
+            self.workspace, self.workspace.store.get_experiment(self.experiment_id)
+        )
+
+    @property
     def status(self) -> str:
         return self._record.status.value
 
@@ -79,7 +128,8 @@ class Run(RunFiles):
     def refresh(self) -> Run:
         """Flush pending logs and reload the run's data from the store."""
         self.flush()
-        self._record = self.workspace.store.get_run(self.id)
+        record = self.workspace.store.get_run(self.id)
+        self._record = liveness.settle(self.workspace, [record])[0]
         return self
 
     @property
@@ -130,8 +180,9 @@ class Run(RunFiles):
             step = self._steps.get(key, 0)
         else:
             step = v.step_value(key, step)
+        stamp = now_ms() if timestamp is None else v.timestamp_value(key, timestamp)
         self._steps[key] = step + 1
-        self._buf.add_metric(key, val, step, timestamp if timestamp is not None else now_ms())
+        self._buf.add_metric(key, val, step, stamp)
 
     def log_metrics(self, metrics: Mapping[str, Any], step: int | None = None) -> None:
         stamp = now_ms()
@@ -150,8 +201,6 @@ class Run(RunFiles):
         for key, value in checked.items():
             old = self._params.get(key)
             if old is not None and old != value:
-                from mlyard.errors import ConflictError
-
                 raise ConflictError(
                     f"param {key!r} is already {old!r}; cannot change it to {value!r}",
                     field=f"params.{key}",
@@ -217,13 +266,30 @@ class Run(RunFiles):
                 tags=batch.tags,
             )
 
-        if self._buffer is not None:
-            self._buffer.flush(final=final)
-        else:
-            final(Batch([], {}, {}))
+        try:
+            if self._buffer is not None:
+                self._buffer.flush(final=final)
+            else:
+                final(Batch([], {}, {}))
+        except ConflictError as e:
+            # Params another process stored with other values cannot be kept; the rest
+            # of the last batch is, and the run ends FAILED saying why.
+            self._end_without_params(end, e)
+            raise
         self._ended = True
-        _ACTIVE.discard(self)
+        liveness.OWNED.discard(self)
         self._record = _replace(self._record, status, end, text)
+
+    def _end_without_params(self, end: int, error: ConflictError) -> None:
+        assert self._buffer is not None
+        batch = self._buffer.take()
+        text = f"the run's params conflict with stored ones: {error}"
+        self.workspace.store.end_run(
+            self.id, RunStatus.FAILED, end, text, metrics=batch.metrics, tags=batch.tags
+        )
+        self._ended = True
+        liveness.OWNED.discard(self)
+        self._record = _replace(self._record, RunStatus.FAILED, end, text)
 
     def __enter__(self) -> Run:
         return self
@@ -231,13 +297,13 @@ class Run(RunFiles):
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc is None:
             self.end(RunStatus.COMPLETED)
-        elif isinstance(exc, KeyboardInterrupt):
+        elif isinstance(exc, KeyboardInterrupt | liveness.Terminated):
             self.end(RunStatus.KILLED, exc)
         else:
             self.end(RunStatus.FAILED, exc)
 
     def _activate(self) -> Run:
-        _ACTIVE.add(self)
+        liveness.OWNED.add(self)
         return self
 
     def __hash__(self) -> int:
@@ -245,6 +311,31 @@ class Run(RunFiles):
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Run) and other.id == self.id
+
+
+def _lookup(ws: Workspace, ref: str) -> RunRecord:
+    if len(ref) == 32:
+        return ws.store.get_run(ref)
+    found = []
+    if all(c in "0123456789abcdef" for c in ref):
+        found = ws.store.search_runs(None, f"attributes.run_id LIKE '{ref}%'", max_results=5)
+    if not found:
+        quoted = ref.replace("\\", "\\\\").replace("'", "\\'")
+        found = ws.store.search_runs(None, f"attributes.run_name = '{quoted}'", max_results=5)
+    if not found:
+        raise NotFoundError(
+            f"no run has the id, id prefix or name {ref!r}",
+            field="run_id",
+            fix="see `mlyard runs list`",
+        )
+    if len(found) > 1:
+        ids = ", ".join(r.run_id[:12] for r in found[:4])
+        raise InvalidInputError(
+            f"{ref!r} matches several runs ({ids}, …)",
+            field="run_id",
+            fix="give more characters of the run id",
+        )
+    return found[0]
 
 
 def _is_number(value: Any) -> bool:
@@ -257,8 +348,6 @@ def _is_number(value: Any) -> bool:
 
 def _mapping(data: Any, field: str) -> Mapping[str, Any]:
     if not isinstance(data, Mapping):
-        from mlyard.errors import InvalidInputError
-
         raise InvalidInputError(
             f"{field} must be a mapping of names to values, got {type(data).__name__}",
             field=field,
@@ -284,16 +373,16 @@ def _replace(record: RunRecord, status: RunStatus, end: int, error: str | None) 
 
 _BUFFER_LOCK = threading.Lock()  # creating a run's buffer is rare: one lock for all runs
 
-# Runs started in this process and not yet ended: closed at exit, FAILED if the
-# interpreter is exiting because of an uncaught exception.
-_ACTIVE: set[Run] = set()
-
 
 def _end_active_runs() -> None:
+    """At exit, end the runs this process still owns: KILLED after Ctrl-C or SIGTERM,
+    FAILED after an uncaught exception, else COMPLETED."""
     exc = getattr(sys, "last_value", None)
-    for run in list(_ACTIVE):
+    for run in liveness.OWNED.list():
         try:
-            if isinstance(exc, KeyboardInterrupt):
+            if liveness.terminated():
+                run.end(RunStatus.KILLED, "the process received SIGTERM")
+            elif isinstance(exc, KeyboardInterrupt):
                 run.end(RunStatus.KILLED, exc)
             elif exc is not None:
                 run.end(RunStatus.FAILED, exc)

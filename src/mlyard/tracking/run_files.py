@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from mlyard.errors import AlreadyExistsError, InvalidInputError, NotFoundError
 from mlyard.store.records import FileRecord
+from mlyard.tempfiles import temp_dir
 from mlyard.tracking.validation import artifact_name
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ class RunFiles:
         """Save ``model`` with its flavor as run files under ``name/`` (with a manifest)."""
         from mlyard.flavors import save_model
 
-        with tempfile.TemporaryDirectory(prefix="mlyard-model-") as tmp:
+        with temp_dir("save") as tmp:
             manifest = save_model(model, Path(tmp))
             self.upload_folder(name, tmp)
         return manifest

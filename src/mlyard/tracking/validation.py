@@ -61,20 +61,58 @@ def metric_value(key: str, value: Any) -> float:
     return out
 
 
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
 def step_value(key: str, step: Any) -> int:
-    if type(step) is int:
-        return step
-    if isinstance(step, bool) or not isinstance(step, numbers.Integral):
+    """A metric step: a whole number that fits in int64."""
+    if type(step) is not int:
+        if isinstance(step, bool) or not isinstance(step, numbers.Integral):
+            raise InvalidInputError(
+                f"step of metric {key!r} must be a whole number, got {step!r:.40}",
+                field="step",
+                fix="pass an int such as step=10, or leave step out for the next one",
+            )
+        step = int(step)
+    if not INT64_MIN <= step <= INT64_MAX:
         raise InvalidInputError(
-            f"step of metric {key!r} must be an integer, got {step!r}", field="step"
+            f"step of metric {key!r} is {step}, outside int64",
+            field="step",
+            fix=f"use a step from {INT64_MIN} to {INT64_MAX}",
         )
-    return int(step)
+    return step
+
+
+def timestamp_value(key: str, timestamp: Any) -> int:
+    """A metric timestamp: whole milliseconds since the epoch, within int64."""
+    if type(timestamp) is not int:
+        if isinstance(timestamp, bool) or not isinstance(timestamp, numbers.Integral):
+            raise InvalidInputError(
+                f"timestamp of metric {key!r} must be whole milliseconds since the epoch, "
+                f"got {timestamp!r:.40}",
+                field="timestamp",
+                fix="pass int(time.time() * 1000), or leave timestamp out for now",
+            )
+        timestamp = int(timestamp)
+    if not 0 <= timestamp <= INT64_MAX:
+        raise InvalidInputError(
+            f"timestamp of metric {key!r} is {timestamp}, not milliseconds since the epoch",
+            field="timestamp",
+            fix="pass int(time.time() * 1000), or leave timestamp out for now",
+        )
+    return timestamp
 
 
 def text_value(key: str, value: Any, kind: str, limit: int) -> str:
     text = value if isinstance(value, str) else str(value)
     if isinstance(value, float) and math.isnan(value):
         text = "nan"
+    if "\x00" in text:
+        raise InvalidInputError(
+            f"{kind} {key!r} holds a NUL character",
+            field=f"{kind}s.{key}",
+            fix="remove the NUL (\\x00) characters from the value",
+        )
     if len(text) > limit:
         raise InvalidInputError(
             f"{kind} {key!r} is {len(text)} characters long; the limit is {limit}",

@@ -20,9 +20,9 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
 from mlyard import settings
-from mlyard.errors import MlyardError, StoreError
+from mlyard.errors import InvalidInputError, MlyardError, StoreError
 
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _WRITE = "mlyard_write"
 
@@ -95,6 +95,17 @@ def translate_errors() -> Iterator[None]:
         yield
     except MlyardError:
         raise
+    except OverflowError as e:  # sqlite3 refuses integers beyond 64 bits before SQL runs
+        raise InvalidInputError(
+            f"a number is too large to store: {e}", field="value", fix="use values within int64"
+        ) from e
+    except sa_exc.DataError as e:  # PostgreSQL: out of range, bad text for a type
+        detail = str(e.orig) if e.orig is not None else str(e)
+        raise InvalidInputError(
+            f"a value cannot be stored: {detail.splitlines()[0]}",
+            field="value",
+            fix="use values within int64 and text without NUL characters",
+        ) from e
     except sa_exc.OperationalError as e:
         detail = str(e.orig) if e.orig is not None else str(e)
         fix = None

@@ -7,16 +7,29 @@ from typing import Any
 
 from sqlalchemy import Connection, func, or_, select, update
 
-from mlyard.errors import AlreadyExistsError, NotFoundError
+from mlyard.errors import AlreadyExistsError, ConflictError, NotFoundError
 from mlyard.store._base import DatasetStore
 from mlyard.store._sql import tables as t
 from mlyard.store._sql._upsert import insert_ignore, upsert
 from mlyard.store._sql.database import Database
+from mlyard.store._sql.versions import next_version
 from mlyard.store.records import DatasetVersionRecord, DatastoreRecord, FileRecord, now_ms
 
 
 def _datastore(row) -> DatastoreRecord:
     return DatastoreRecord(row.name, row.url, bool(row.is_default), row.created_at)
+
+
+def _no_dataset(name: str) -> NotFoundError:
+    return NotFoundError(f"no dataset named {name!r}", fix="list them with `mlyard datasets list`")
+
+
+def _require_datastore(conn: Connection, name: str) -> None:
+    d = t.datastores.c
+    if conn.execute(select(d.name).where(d.name == name)).first() is None:
+        raise NotFoundError(
+            f"no datastore named {name!r}", fix="list them with `mlyard datastore stores`"
+        )
 
 
 class SqlDatasetStore(DatasetStore):
@@ -52,7 +65,7 @@ class SqlDatasetStore(DatasetStore):
             row = conn.execute(select(t.datastores).where(cond)).first()
         if row is None:
             what = "no default datastore" if name is None else f"no datastore named {name!r}"
-            raise NotFoundError(what, fix="list them with `mlyard datastore list`")
+            raise NotFoundError(what, fix="list them with `mlyard datastore stores`")
         return _datastore(row)
 
     def list_datastores(self) -> list[DatastoreRecord]:
@@ -73,6 +86,7 @@ class SqlDatasetStore(DatasetStore):
             for f in files
         ]
         with self._db.write() as conn:
+            _require_datastore(conn, datastore)
             upsert(conn, t.datastore_files, rows, ("datastore", "path"))
 
     def get_datastore_files(self, datastore: str, prefix: str = "") -> list[FileRecord]:
@@ -84,7 +98,10 @@ class SqlDatasetStore(DatasetStore):
                 or_(f.path == prefix, f.path.startswith(prefix + "/", autoescape=True))
             )
         with self._db.read() as conn:
-            return [FileRecord(*r) for r in conn.execute(query.order_by(f.path))]
+            rows = conn.execute(query.order_by(f.path)).all()
+            if not rows:
+                _require_datastore(conn, datastore)
+        return [FileRecord(*r) for r in rows]
 
     # -- datasets ------------------------------------------------------------------
     def create_dataset_version(
@@ -100,12 +117,14 @@ class SqlDatasetStore(DatasetStore):
     ) -> tuple[DatasetVersionRecord, bool]:
         v = t.dataset_versions.c
         with self._db.write() as conn:
+            version = next_version(conn, t.dataset_versions, name)  # locks the name first
             found = conn.execute(select(t.datasets.c.kind).where(t.datasets.c.name == name)).first()
             if found is None:
                 conn.execute(t.datasets.insert().values(name=name, kind=kind, created_at=now_ms()))
             elif found.kind != kind:
-                raise AlreadyExistsError(
+                raise ConflictError(
                     f"dataset {name!r} is a {found.kind} dataset; cannot add a {kind} version",
+                    field="name",
                     fix="register it under another name",
                 )
             same = conn.execute(
@@ -113,9 +132,6 @@ class SqlDatasetStore(DatasetStore):
             ).scalar()
             if same is not None:
                 return self._dataset_version(conn, name, same), False
-            version = (
-                conn.execute(select(func.max(v.version)).where(v.name == name)).scalar() or 0
-            ) + 1
             conn.execute(
                 t.dataset_versions.insert().values(
                     name=name,
@@ -181,10 +197,16 @@ class SqlDatasetStore(DatasetStore):
             if version is None:
                 version = conn.execute(select(func.max(v.version)).where(v.name == name)).scalar()
                 if version is None:
-                    raise NotFoundError(
-                        f"no dataset named {name!r}", fix="list them with `mlyard datasets list`"
-                    )
+                    raise _no_dataset(name)
             return self._dataset_version(conn, name, version)
+
+    def find_dataset_version(self, name: str, fingerprint: str) -> DatasetVersionRecord | None:
+        v = t.dataset_versions.c
+        with self._db.read() as conn:
+            version = conn.execute(
+                select(v.version).where(v.name == name, v.fingerprint == fingerprint)
+            ).scalar()
+            return None if version is None else self._dataset_version(conn, name, version)
 
     def list_dataset_versions(self, name: str | None = None) -> list[DatasetVersionRecord]:
         v = t.dataset_versions.c
@@ -194,7 +216,7 @@ class SqlDatasetStore(DatasetStore):
                     select(v.name, v.version).where(v.name == name).order_by(v.version)
                 ).all()
                 if not keys:
-                    raise NotFoundError(f"no dataset named {name!r}")
+                    raise _no_dataset(name)
             else:
                 keys = conn.execute(
                     select(v.name, func.max(v.version)).group_by(v.name).order_by(v.name)

@@ -13,6 +13,7 @@ from mlyard.store._base import RegistryStore
 from mlyard.store._sql import tables as t
 from mlyard.store._sql._upsert import upsert
 from mlyard.store._sql.database import Database
+from mlyard.store._sql.versions import lock_name, next_version
 from mlyard.store.records import ModelVersionRecord, RegisteredModelRecord, now_ms
 
 _MV = t.model_versions.c
@@ -50,6 +51,7 @@ class SqlRegistryStore(RegistryStore):
     ) -> ModelVersionRecord:
         now = now_ms()
         with self._db.write() as conn:
+            lock_name(conn, t.model_versions.name, name)  # before creating the model row
             exists = conn.execute(
                 select(t.registered_models.c.name).where(t.registered_models.c.name == name)
             ).first()
@@ -65,9 +67,7 @@ class SqlRegistryStore(RegistryStore):
                     .where(t.registered_models.c.name == name)
                     .values(updated_at=now)
                 )
-            version = (
-                conn.execute(select(func.max(_MV.version)).where(_MV.name == name)).scalar() or 0
-            ) + 1
+            version = next_version(conn, t.model_versions, name)
             conn.execute(
                 t.model_versions.insert().values(
                     name=name,
@@ -177,6 +177,8 @@ class SqlRegistryStore(RegistryStore):
             query = query.where(m.name == name)
         with self._db.read() as conn:
             models = conn.execute(query).all()
+            if name is not None and not models:
+                raise _no_model(name)
             latest = dict(
                 conn.execute(select(_MV.name, func.max(_MV.version)).group_by(_MV.name)).all()
             )
@@ -213,7 +215,14 @@ class SqlRegistryStore(RegistryStore):
             query = query.where(select(tc.key).where(*cond).exists())
         with self._db.read() as conn:
             keys = [(n, v) for n, v in conn.execute(query)]
+            if name is not None and not keys:
+                self._require_model(conn, name)
             return self._versions(conn, keys)
+
+    def _require_model(self, conn: Connection, name: str) -> None:
+        m = t.registered_models.c
+        if conn.execute(select(m.name).where(m.name == name)).first() is None:
+            raise _no_model(name)
 
     def _require_version(self, conn: Connection, name: str, version: int) -> None:
         found = conn.execute(

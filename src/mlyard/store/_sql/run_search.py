@@ -53,6 +53,9 @@ _COLUMNS = (
     _R.params_json,
     _R.metrics_json,
     _R.tags_json,
+    _R.host,
+    _R.pid,
+    _R.heartbeat_at,
 )
 _BY_ID = select(*_COLUMNS).where(_R.run_id.in_(bindparam("ids", expanding=True)))
 
@@ -87,15 +90,15 @@ def _ordered(query: Select, order_by: Sequence[str] | str) -> Select:
 
 def search_runs(
     conn: Connection,
-    experiment_ids: Sequence[int],
+    experiment_ids: Sequence[int] | None,
     filter_string: str | None,
     order_by: Sequence[str] | str,
     max_results: int,
     offset: int,
 ) -> list[RunRecord]:
-    query = select(*_COLUMNS).where(
-        _R.experiment_id.in_(list(experiment_ids)), _R.lifecycle_stage == "active"
-    )
+    query = select(*_COLUMNS).where(_R.lifecycle_stage == "active")
+    if experiment_ids is not None:
+        query = query.where(_R.experiment_id.in_(list(experiment_ids)))
     for clause in parse_filter(filter_string):
         query = query.where(_condition(clause))
     query = _ordered(query, order_by).limit(max_results).offset(offset)
@@ -130,7 +133,8 @@ def _metrics(value: Any) -> dict[str, float]:
 
 
 def _record(row: Any) -> RunRecord:
-    run_id, eid, name, status, start, end, user, stage, error, params, metrics, tags = row
+    run_id, eid, name, status, start, end, user, stage, error, params, metrics, tags = row[:12]
+    host, pid, heartbeat = row[12:]
     return RunRecord(
         run_id=run_id,
         experiment_id=str(eid),
@@ -144,4 +148,7 @@ def _record(row: Any) -> RunRecord:
         params=_json(params),
         metrics=_metrics(metrics),
         tags=_json(tags),
+        host=host,
+        pid=pid,
+        heartbeat_at=heartbeat,
     )

@@ -1,4 +1,4 @@
-"""``SqlStore``: the four SQL concept stores sharing one engine."""
+"""``SqlStore``: the SQL concept stores sharing one engine."""
 
 from __future__ import annotations
 
@@ -8,9 +8,17 @@ from mlyard.store._sql.datasets import SqlDatasetStore
 from mlyard.store._sql.deployments import SqlDeploymentStore
 from mlyard.store._sql.registry import SqlRegistryStore
 from mlyard.store._sql.tracking import SqlTrackingStore
+from mlyard.store._sql.workspace import SqlWorkspaceStore
 
 
-class SqlStore(SqlTrackingStore, SqlDatasetStore, SqlRegistryStore, SqlDeploymentStore, Store):
+class SqlStore(
+    SqlTrackingStore,
+    SqlDatasetStore,
+    SqlRegistryStore,
+    SqlDeploymentStore,
+    SqlWorkspaceStore,
+    Store,
+):
     """Metadata in a SQL database (``sqlite:///path`` or ``postgresql://...``).
 
     Example:

@@ -78,6 +78,10 @@ runs = Table(
     Column("params_json", Text),
     Column("metrics_json", Text),
     Column("tags_json", Text),
+    # The process that owns a RUNNING run, and when it last said it was alive.
+    Column("host", String(NAME)),
+    Column("pid", Integer),
+    Column("heartbeat_at", BigInteger),
     Index(None, "experiment_id", "start_time"),
 )
 
@@ -264,12 +268,29 @@ deployments = Table(
     Column("name", String(NAME), primary_key=True),
     Column("models", JSON, nullable=False),
     Column("state", String(32), nullable=False),
+    Column("scoring_uri", String(PATH), nullable=False),
+    # the machine whose deployer runs the service; pid, folder and logs are its own
     Column("host", String(NAME), nullable=False),
-    Column("port", Integer, nullable=False),
-    Column("pid", Integer),
+    Column("deployer", String(32), nullable=False),
     Column("config", JSON, nullable=False),
-    Column("directory", String(PATH), nullable=False),
     Column("error", Text),
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
+)
+
+# Leases that serialise work on one object across processes and machines.
+locks = Table(
+    "locks",
+    metadata,
+    Column("key", String(PATH), primary_key=True),
+    Column("owner", String(PATH), nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+)
+
+# Facts about the workspace itself, e.g. the artifact root of a database workspace.
+workspace_meta = Table(
+    "workspace_meta",
+    metadata,
+    Column("key", String(NAME), primary_key=True),
+    Column("value", Text, nullable=False),
 )

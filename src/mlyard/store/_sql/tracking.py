@@ -25,6 +25,7 @@ from mlyard.store.records import (
     RunStatus,
     now_ms,
 )
+from mlyard.store.search import check_page
 
 _E = t.experiments.c
 _EXPERIMENT_EXISTS = Prepared(select(_E.experiment_id).where(_E.experiment_id == bindparam("eid")))
@@ -50,10 +51,21 @@ def _experiment(row, tags: dict[str, str]) -> ExperimentRecord:
 
 
 def _experiment_id(experiment_id: str) -> int:
+    value = _known_id(experiment_id)
+    if value < 0:
+        raise NotFoundError(
+            f"no experiment with id {experiment_id!r}", fix="see `mlyard experiments list`"
+        )
+    return value
+
+
+def _known_id(experiment_id: str) -> int:
+    """An experiment id as stored; ids that cannot exist match nothing."""
     try:
-        return int(experiment_id)
+        value = int(experiment_id)
     except (TypeError, ValueError):
-        raise NotFoundError(f"no experiment with id {experiment_id!r}") from None
+        return -1
+    return value if 0 <= value < 2**31 else -1
 
 
 class SqlTrackingStore(TrackingStore):
@@ -91,7 +103,7 @@ class SqlTrackingStore(TrackingStore):
                 raise NotFoundError(f"no experiment with id {experiment_id!r}")
             return _experiment(row, self._experiment_tags(conn, eid))
 
-    def get_experiment_by_name(self, name: str) -> ExperimentRecord | None:
+    def find_experiment(self, name: str) -> ExperimentRecord | None:
         with self._db.read() as conn:
             row = conn.execute(select(t.experiments).where(_E.name == name)).first()
             if row is None:
@@ -107,10 +119,13 @@ class SqlTrackingStore(TrackingStore):
     def create_run(
         self,
         experiment_id: str,
-        name: str | None,
+        name: str,
         user_id: str,
         tags: dict[str, str],
+        *,
         start_time: int | None = None,
+        host: str | None = None,
+        pid: int | None = None,
     ) -> RunRecord:
         eid = _experiment_id(experiment_id)
         run_id = uuid.uuid4().hex
@@ -129,6 +144,9 @@ class SqlTrackingStore(TrackingStore):
             "params_json": "{}",
             "metrics_json": "{}",
             "tags_json": orjson.dumps(tags).decode(),
+            "host": host,
+            "pid": pid,
+            "heartbeat_at": start,
         }
         with self._db.write() as conn:
             cursor = _EXPERIMENT_EXISTS.execute(conn, {"eid": eid})
@@ -149,6 +167,9 @@ class SqlTrackingStore(TrackingStore):
             end_time=None,
             user_id=user_id,
             tags=dict(tags),
+            host=host,
+            pid=pid,
+            heartbeat_at=start,
         )
 
     def get_run(self, run_id: str) -> RunRecord:
@@ -185,6 +206,29 @@ class SqlTrackingStore(TrackingStore):
                 raise NotFoundError(f"no run with id {run_id!r}")
             write_batch(conn, run_id, metrics, params, tags)
 
+    def heartbeat(self, run_ids: Sequence[str], at: int) -> None:
+        if not run_ids:
+            return
+        r = t.runs.c
+        with self._db.write() as conn:
+            conn.execute(
+                update(t.runs)
+                .where(r.run_id.in_(list(run_ids)), r.status == RunStatus.RUNNING.value)
+                .values(heartbeat_at=at)
+            )
+
+    def mark_lost(self, run_id: str, end_time: int, reason: str) -> bool:
+        r = t.runs.c
+        with self._db.write() as conn:
+            done = conn.execute(
+                update(t.runs)
+                .where(r.run_id == run_id, r.status == RunStatus.RUNNING.value)
+                .values(status=RunStatus.LOST.value, end_time=end_time, error=reason)
+            )
+            if done.rowcount == 0:
+                require_run(conn, run_id)
+            return bool(done.rowcount)
+
     def log_batch(
         self,
         run_id: str,
@@ -204,18 +248,19 @@ class SqlTrackingStore(TrackingStore):
 
     def search_runs(
         self,
-        experiment_ids: Sequence[str],
+        experiment_ids: Sequence[str] | None,
         filter_string: str | None = None,
         order_by: Sequence[str] = (),
         max_results: int = 1000,
         offset: int = 0,
     ) -> list[RunRecord]:
-        ids = [_experiment_id(e) for e in experiment_ids]
+        check_page(max_results, offset)
+        ids = None if experiment_ids is None else [_known_id(e) for e in experiment_ids]
         with self._db.read() as conn:
             return search_runs(conn, ids, filter_string, order_by, max_results, offset)
 
     def count_runs(self, experiment_ids: Sequence[str]) -> dict[str, int]:
-        ids = [_experiment_id(e) for e in experiment_ids]
+        ids = [_known_id(e) for e in experiment_ids]
         r = t.runs.c
         query = (
             select(r.experiment_id, func.count())

@@ -21,7 +21,7 @@ import numpy as np
 
 from mlyard.errors import InvalidInputError
 from mlyard.flavors import LoadedModel, load_model
-from mlyard.serving.payload import numeric_rows, sample_rows
+from mlyard.serving.scoring.payload import numeric_rows, sample_rows
 from mlyard.serving.spec import ModelSpec
 
 log = logging.getLogger("mlyard.serving")

@@ -7,7 +7,7 @@ wait in the listen queue instead of being refused.
 
 Run by hand (this is what a spawned service runs)::
 
-    python -m mlyard.serving ./yard/deployments/diabetes-service
+    python -m mlyard.serving.scoring ./yard/deployments/diabetes-service
 """
 
 from __future__ import annotations
@@ -44,8 +44,8 @@ def serve(directory: str | Path) -> int:
 
 
 def _build_app(folder: DeploymentDir, spec: ServiceSpec, stages: StageLog):
-    from mlyard.serving.app import ScoringApp
-    from mlyard.serving.served import ServedModel
+    from mlyard.serving.scoring.app import ScoringApp
+    from mlyard.serving.scoring.served import ServedModel
 
     models = []
     for model in spec.models:
@@ -120,6 +120,6 @@ def _configure_logging() -> None:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("usage: python -m mlyard.serving DEPLOYMENT_FOLDER", file=sys.stderr)
+        print("usage: python -m mlyard.serving.scoring DEPLOYMENT_FOLDER", file=sys.stderr)
         return 2
     return serve(args[0])

@@ -36,10 +36,18 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response as HTTPResponse
 from starlette.exceptions import HTTPException
 
-from mlyard.errors import InvalidInputError, MlyardError, NotFoundError
-from mlyard.serving import openapi
-from mlyard.serving.payload import MAX_BODY_BYTES, encode_error, encode_result, parse_score
-from mlyard.serving.served import ServedModel
+from mlyard.errors import (
+    InvalidInputError,
+    MethodNotAllowedError,
+    MlyardError,
+    ModelError,
+    NotFoundError,
+    RequestTooLargeError,
+)
+from mlyard.serving.scoring import openapi
+from mlyard.serving.scoring.payload import MAX_BODY_BYTES, encode_result, parse_score
+from mlyard.serving.scoring.served import ServedModel
+from mlyard.wire.errors import error_body
 
 log = logging.getLogger("mlyard.serving")
 
@@ -116,24 +124,19 @@ class ScoringApp:
 
         @api.exception_handler(HTTPException)
         async def http_error(request: Request, exc: HTTPException) -> HTTPResponse:
+            path = request.url.path
+            err: MlyardError
             if exc.status_code == 405:
-                return _json(
-                    *_error(
-                        405,
-                        f"{request.method} is not allowed on {request.url.path}",
-                        "method",
-                        None,
-                    )
+                err = MethodNotAllowedError(
+                    f"{request.method} is not allowed on {path}", field="method"
                 )
-            return _json(
-                *_error(
-                    exc.status_code, f"no route {request.url.path}", "path", "see /swagger.json"
-                )
-            )
+            else:
+                err = NotFoundError(f"no route {path}", field="path", fix="see /swagger.json")
+            return _json(*_error(err))
 
         @api.exception_handler(RequestValidationError)
         async def invalid(request: Request, exc: RequestValidationError) -> HTTPResponse:
-            return _json(*_error(400, str(exc), "body", None))
+            return _json(*_error(InvalidInputError(str(exc), field="body")))
 
         openapi.install(api, models)
         return api
@@ -154,15 +157,20 @@ class ScoringApp:
             method = model.method_for(request.method)
             result = model.predict(request.rows, method)
         except MlyardError as e:
-            return _status(e), encode_error(e)
+            return _error(e)
         except Exception as e:  # the model itself failed: report it, keep serving
             log.exception("scoring failed")
-            message = f"the model raised {type(e).__name__}: {e}"
-            return _error(500, message, "data", "check the input, then service.get_logs()")
+            return _error(
+                ModelError(
+                    f"the model raised {type(e).__name__}: {e}",
+                    field="data",
+                    fix="check the input, then service.get_logs()",
+                )
+            )
         try:
             return 200, encode_result(method, result)
         except TypeError as e:
-            return _error(500, f"{method} returned output that is not JSON: {e}", "method", None)
+            return _error(ModelError(f"{method} returned output that is not JSON: {e}"))
 
     def _pick(self, requested: str | None) -> ServedModel:
         if requested is None:
@@ -214,21 +222,16 @@ def _json(status: int, content: bytes) -> HTTPResponse:
     return HTTPResponse(content, status, media_type="application/json")
 
 
-def _error(status: int, message: str, field: str, fix: str | None) -> Response:
-    code = {404: "RESOURCE_DOES_NOT_EXIST", 405: "METHOD_NOT_ALLOWED", 413: "REQUEST_TOO_LARGE"}
-    body: dict[str, str] = {"error_code": code.get(status, "MODEL_ERROR"), "message": message}
-    if fix:
-        body["message"] = f"{message.rstrip('.')}. {fix}"
-    body["field"] = field
+def _error(err: MlyardError) -> Response:
+    """The status and JSON body of ``err``, from the one error table."""
+    status, body = error_body(err)
     return status, orjson.dumps(body)
-
-
-def _status(err: MlyardError) -> int:
-    if isinstance(err, NotFoundError):
-        return 404
-    return 400 if isinstance(err, InvalidInputError) else 500
 
 
 def _too_large() -> Response:
     limit = MAX_BODY_BYTES // (1024 * 1024)
-    return _error(413, f"the body is larger than {limit} MiB", "body", "send fewer rows per call")
+    return _error(
+        RequestTooLargeError(
+            f"the body is larger than {limit} MiB", field="body", fix="send fewer rows per call"
+        )
+    )

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-from mlyard.errors import InvalidInputError, MlyardError
+from mlyard.errors import InvalidInputError
 from mlyard.flavors.signature import Signature
 
 MAX_BODY_BYTES = 64 * 1024 * 1024
@@ -112,10 +112,6 @@ def encode_json(value: Any) -> bytes:
 def encode_result(method: str, result: Any) -> bytes:
     """``{"<method>": result}`` as JSON bytes."""
     return encode_json({method: result})
-
-
-def encode_error(err: MlyardError) -> bytes:
-    return orjson.dumps(err.to_dict())
 
 
 def _plain(value: Any) -> Any:

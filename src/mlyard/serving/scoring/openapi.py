@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 if TYPE_CHECKING:
-    from mlyard.serving.served import ServedModel
+    from mlyard.serving.scoring.served import ServedModel
 
 _TYPES = {
     "double": {"type": "number"},
