@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from mlyard.store import open_store
+from tests.conftest import BACKENDS
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BACKENDS)
 def store(request, tmp_path):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'store.db'}"

@@ -116,13 +116,13 @@ def show_dataset(
     from mlyard.data import Dataset
 
     ws = open_workspace()
+    d = Dataset.get_by_name(ws, name, version if version is not None else "latest")
     versions = Dataset.versions(ws, name)
     table(
         f"dataset {name}",
         ["version", "files", "rows", "description", "registered"],
         ((d.version, len(d.files), _rows(d), d.description, when(d.created_at)) for d in versions),
     )
-    d = Dataset.get_by_name(ws, name, version if version is not None else "latest")
     table(
         f"files of version {d.version}",
         ["path", "size", "sha256"],

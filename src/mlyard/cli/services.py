@@ -58,10 +58,13 @@ def list_services() -> None:
 @friendly_errors
 def logs(name: str, tail: Annotated[int, typer.Option("--tail", "-n")] = 100) -> None:
     """Print the last lines of a service's log."""
+    from mlyard.errors import InvalidInputError
     from mlyard.serving import Webservice
 
-    text = Webservice(open_workspace(), name).get_logs()
-    console.print("\n".join(text.splitlines()[-tail:]), highlight=False, markup=False)
+    if tail < 0:
+        raise InvalidInputError(f"--tail must be >= 0, got {tail}", field="--tail", fix="e.g. 100")
+    text = Webservice(open_workspace(), name).get_logs(num_lines=tail)
+    console.print(text, highlight=False, markup=False)
 
 
 @services.command("delete")

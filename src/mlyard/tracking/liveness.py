@@ -87,9 +87,14 @@ class _Owned:
             return list(self.runs)
 
     def _loop(self) -> None:
+        last = time.monotonic()
         while True:
-            time.sleep(float(settings.get("heartbeat_interval")))
-            self.beat()
+            # Short naps, so a changed interval takes effect within half a second.
+            interval = float(settings.get("heartbeat_interval"))
+            time.sleep(min(interval, 0.5))
+            if time.monotonic() - last >= interval:
+                last = time.monotonic()
+                self.beat()
 
     def beat(self) -> None:
         """Stamp a heartbeat on every owned run, one statement per store."""

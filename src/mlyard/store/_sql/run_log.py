@@ -191,5 +191,6 @@ def read_series(conn: Connection, run_id: str, key: str) -> MetricSeries:
 
 
 def _sorted(steps: np.ndarray, stamps: np.ndarray) -> bool:
-    ds = np.diff(steps)
-    return bool(np.all((ds > 0) | ((ds == 0) & (np.diff(stamps) >= 0))))
+    # Compare neighbours, not their difference: np.diff overflows near the int64 limits.
+    before, after = steps[:-1], steps[1:]
+    return bool(np.all((after > before) | ((after == before) & (stamps[1:] >= stamps[:-1]))))

@@ -260,16 +260,16 @@ class SqlTrackingStore(TrackingStore):
             return search_runs(conn, ids, filter_string, order_by, max_results, offset)
 
     def count_runs(self, experiment_ids: Sequence[str]) -> dict[str, int]:
-        ids = [_known_id(e) for e in experiment_ids]
+        ids = {str(e): _known_id(e) for e in experiment_ids}
         r = t.runs.c
         query = (
             select(r.experiment_id, func.count())
-            .where(r.experiment_id.in_(ids), r.lifecycle_stage == "active")
+            .where(r.experiment_id.in_(list(ids.values())), r.lifecycle_stage == "active")
             .group_by(r.experiment_id)
         )
         with self._db.read() as conn:
-            counts = {str(eid): n for eid, n in conn.execute(query)}
-        return {str(e): counts.get(str(e), 0) for e in ids}
+            counts = {eid: n for eid, n in conn.execute(query)}
+        return {given: counts.get(known, 0) for given, known in ids.items()}
 
     # -- run files -----------------------------------------------------------------
     def add_run_files(self, run_id: str, files: Iterable[FileRecord]) -> None:

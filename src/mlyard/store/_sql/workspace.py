@@ -51,8 +51,8 @@ class SqlWorkspaceStore(WorkspaceStore):
     def referenced_blobs(self) -> set[str]:
         found: set[str] = set()
         with self._db.read() as conn:
-            found.update(conn.execute(select(t.run_files.c.sha256.distinct())).scalars())
-            found.update(conn.execute(select(t.dataset_files.c.sha256.distinct())).scalars())
+            found.update(conn.execute(select(t.run_files.c.sha256).distinct()).scalars())
+            found.update(conn.execute(select(t.dataset_files.c.sha256).distinct()).scalars())
             for (manifest,) in conn.execute(select(t.model_versions.c.manifest)):
                 if isinstance(manifest, str | bytes):
                     manifest = orjson.loads(manifest)

@@ -8,6 +8,7 @@ Revision ID: 0002
 Revises: 0001
 """
 
+import os
 import socket
 
 import sqlalchemy as sa
@@ -38,7 +39,7 @@ def upgrade() -> None:
         batch.drop_column("pid")
         batch.drop_column("directory")
     # Until now every service ran on the machine that deployed it, listening on `host`.
-    machine = socket.gethostname()
+    machine = os.environ.get("MLYARD_MACHINE") or socket.gethostname()
     for name, listen, port in old:
         address = f"[{listen}]" if ":" in listen else listen
         conn.execute(

@@ -1,0 +1,120 @@
+"""Services belong to the machine that runs them; deploys of one name take turns."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import psutil
+import pytest
+
+from mlyard import Workspace
+from mlyard.errors import ConflictError, LockedError
+from mlyard.processes import alive, machine
+from mlyard.serving import Webservice, deploy, services_up
+
+
+def _other_machine(ws, tmp_path, monkeypatch) -> Workspace:
+    """The same workspace opened as another machine would (its own name and home)."""
+    monkeypatch.setenv("MLYARD_MACHINE", "far-away")
+    return Workspace.open(ws.url, home=tmp_path / "far-away")
+
+
+def test_another_machine_sees_the_true_state_and_asks_the_owner(
+    ws, diabetes_service, tmp_path, monkeypatch
+):
+    here = machine()
+    far = _other_machine(ws, tmp_path, monkeypatch)
+    try:
+        seen = Webservice(far, "diabetes-service")
+        assert seen.state == "Healthy"  # not "Failed": its pid means nothing there
+        assert seen.host == here and seen.pid is None
+        assert seen.scoring_uri == diabetes_service.scoring_uri
+        for act in (seen.get_logs, seen.delete, seen.wait_for_deployment):
+            with pytest.raises(ConflictError, match=f"it runs on {here}") as err:
+                act()
+            assert err.value.field == "name"
+        with pytest.raises(ConflictError, match=f"runs on {here}"):
+            deploy(far, "diabetes-service", ["diabetes:1"], overwrite=True)
+        assert services_up(far) == {"diabetes-service": f"not restarted: it runs on {here}"}
+    finally:
+        far.close()
+    assert diabetes_service.state == "Healthy"  # untouched by all of that
+
+
+DEPLOY = textwrap.dedent(
+    """
+    import pathlib, sys, time
+    from mlyard import Workspace
+    from mlyard.serving import deploy
+    ws = Workspace.open(sys.argv[1])
+    folder = pathlib.Path(sys.argv[2])
+    (folder / f"ready-{sys.argv[3]}").touch()
+    while not (folder / "go").exists():  # start together
+        time.sleep(0.005)
+    deploy(ws, "contested", ["diabetes:1"], overwrite=True)
+    """
+)
+
+
+def _servers(folder) -> list[int]:
+    """Live processes serving from the deployment folder (or from a removed one)."""
+    found = []
+    for proc in psutil.process_iter(["pid", "cwd"]):
+        cwd = proc.info.get("cwd") or ""
+        if cwd.startswith(str(folder)) and alive(proc.info["pid"]):
+            found.append(proc.info["pid"])
+    return found
+
+
+def test_concurrent_overwrite_deploys_leave_exactly_the_recorded_server(
+    ws, diabetes_record, tmp_path, wait_until
+):
+    n = 8
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", DEPLOY, ws.url, str(tmp_path), str(i)],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(n)
+    ]
+    folder = ws.deployer.folder("contested").path
+    try:
+        wait_until(lambda: all((tmp_path / f"ready-{i}").exists() for i in range(n)), limit=120)
+        (tmp_path / "go").touch()
+        errors = [p.communicate(timeout=180)[1] for p in procs]
+        assert [p.returncode for p in procs] == [0] * n, errors
+        service = Webservice(ws, "contested")
+        assert _servers(folder) == [service.pid]  # no orphan: every other one was stopped
+        service.wait_for_deployment()
+        assert service.state == "Healthy"
+        service.delete()
+        assert _servers(folder) == []
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
+        for pid in _servers(folder):
+            psutil.Process(pid).kill()
+
+
+def test_a_lock_left_by_a_dead_deployer_is_taken_over(services, diabetes_record, ws):
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        text=True,
+        capture_output=True,
+        check=True,
+    ).stdout.strip()
+    assert ws.store.acquire_lock("deployment:orphaned", f"{machine()}/{dead}/1", 600_000) is None
+    services("orphaned", [diabetes_record]).wait_for_deployment()
+
+
+def test_a_deploy_held_by_a_live_process_waits_then_says_who(ws, diabetes_record):
+    holder = f"{machine()}/{__import__('os').getpid()}/1"  # alive: this very process
+    assert ws.store.acquire_lock("deployment:busy", holder, 600_000) is None
+    with pytest.raises(LockedError, match="being deployed by another process") as err:
+        deploy(ws, "busy", [diabetes_record], deployment_config={"timeout": 0.3})
+    assert holder in str(err.value) and ws.store.find_deployment("busy") is None
+    ws.store.release_lock("deployment:busy", holder)
