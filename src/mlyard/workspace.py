@@ -161,6 +161,10 @@ class Workspace:
             b.store.get_datastore(None)
         except NotFoundError:
             b.store.register_datastore(DEFAULT_DATASTORE, b.default_datastore, is_default=True)
+        from mlyard.tracking.liveness import handle_sigterm
+
+        # SIGTERM then unwinds like Ctrl-C: temporaries are removed, writes roll back.
+        handle_sigterm()
         return ws
 
     @cached_property

@@ -79,3 +79,34 @@ def test_concurrent_identical_writes(blobs):
         t.join()
     assert len(set(results)) == 1
     assert blobs.read_bytes(results[0][0]) == data
+
+
+def test_temporaries_are_kept_apart_from_blobs(blobs, tmp_path):
+    sha, _ = blobs.put_bytes(b"kept")
+    stray = tmp_path / "blobs" / "tmp" / "999999-0123abcd"  # a killed writer's bytes
+    stray.write_bytes(b"half")
+
+    assert [b.name for b in blobs.scan()] == [sha]
+    assert [(t.name, t.size) for t in blobs.scan_temporaries()] == [(str(stray), 4)]
+    assert next(blobs.scan_temporaries()).name == str(stray)  # stopping early is fine
+
+    outside = tmp_path / "precious.txt"
+    outside.write_text("not a temporary")
+    blobs.remove_temporary(str(outside))
+    blobs.remove_temporary(blobs.path(sha))
+    assert outside.exists() and blobs.read_bytes(sha) == b"kept"  # both left alone
+    blobs.remove_temporary(str(stray))
+    assert list(blobs.scan_temporaries()) == []
+
+
+def test_a_reused_blob_looks_freshly_written(blobs):
+    sha, _ = blobs.put_bytes(b"reused")
+    path = blobs.path(sha)
+    os.utime(path, (1_000_000_000, 1_000_000_000))  # stored long ago
+    [old] = blobs.scan()
+
+    blobs.put_bytes(b"reused")
+
+    [new] = blobs.scan()
+    assert old.modified == 1_000_000_000 < new.modified
+    assert not blobs.delete(sha, if_older_than=old.modified + 1)

@@ -13,6 +13,8 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def test_readme_tour_runs(tmp_path):
+    # ```python blocks are the tour, run in order; ```py blocks illustrate setups the
+    # tour cannot assume (a database server).
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
     assert len(blocks) >= 4
     script = tmp_path / "tour.py"

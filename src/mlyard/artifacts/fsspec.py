@@ -89,12 +89,11 @@ class FsspecBlobStore(BlobStore):
         return sha, size
 
     def _upload(self, local: str, sha: str) -> None:
-        target = self.path(sha)
-        if self.fs.exists(target):
-            if self._intact(sha):
-                return
-            log.warning("blob %s was corrupted; replacing it with the bytes just written", sha)
-        self.fs.put_file(local, target)
+        # Written even over an intact copy: an object store cannot touch a key, and the
+        # PUT's new LastModified is what tells `mlyard gc` the blob was just wanted (a
+        # reused blob must survive a collection under way). The PUT also replaces a
+        # corrupted copy, and costs no more than downloading the copy to verify it.
+        self.fs.put_file(local, self.path(sha))
 
     def _put_local(
         self, stream: BinaryIO, expected: str | None, progress: Progress
@@ -135,7 +134,9 @@ class FsspecBlobStore(BlobStore):
     def delete(self, sha256: str, *, if_older_than: float | None = None) -> bool:
         target = self.path(sha256)
         try:
-            if if_older_than is not None and _mtime(self.fs.info(target)) > if_older_than:
+            # Asked first: an object store deletes a missing key without complaint.
+            info = self.fs.info(target)
+            if if_older_than is not None and _mtime(info) > if_older_than:
                 return False  # just written, or reused by a put that found it
             self.fs.rm_file(target)
         except FileNotFoundError:
@@ -168,10 +169,11 @@ class FsspecBlobStore(BlobStore):
     def scan_temporaries(self) -> Iterator[StoredBlob]:
         if not self.local:
             return
-        for entry in os.scandir(self._tmp):
-            with contextlib.suppress(OSError):
-                st = entry.stat()
-                yield StoredBlob(entry.path, st.st_size, st.st_mtime)
+        with os.scandir(self._tmp) as entries:  # closed also when the caller stops early
+            for entry in entries:
+                with contextlib.suppress(OSError):
+                    st = entry.stat()
+                    yield StoredBlob(entry.path, st.st_size, st.st_mtime)
 
     def remove_temporary(self, name: str) -> None:
         path = Path(name)

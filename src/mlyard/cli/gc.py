@@ -33,7 +33,8 @@ def gc(
         ((g.kind, g.where, size(g.size)) for g in report.items),
     )
     verb = "would free" if dry_run else "freed"
+    temps, blobs = report.count("temporary"), report.count("blob")
     console.print(
-        f"{verb} {size(report.bytes_freed)}: {report.count('temporary')} temporaries, "
-        f"{report.count('blob')} unreferenced blobs"
+        f"{verb} {size(report.bytes_freed)}: {temps} {'temporary' if temps == 1 else 'temporaries'}"
+        f", {blobs} unreferenced {'blob' if blobs == 1 else 'blobs'}"
     )

@@ -220,7 +220,9 @@ class BaseDataset:
         with byte_progress(f"registering {name}", total, None if show_progress else False) as adv:
             for member, wanted in zip(self._members, expected, strict=True):
                 if member.sha256 is not None and ws.blobs.exists(member.sha256):
-                    adv(member.size)  # already snapshotted in this workspace
+                    # Already snapshotted in this workspace: checked, not copied again.
+                    ws.blobs.verify(member.sha256, name=member.label)
+                    adv(member.size)
                     records.append(FileRecord(member.name, member.sha256, member.size))
                     continue
                 try:
