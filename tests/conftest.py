@@ -78,6 +78,19 @@ def pg_url():
         conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
+@pytest.fixture
+def system_tmp(tmp_path, monkeypatch) -> Path:
+    """The system's temporary folder, for this process and its children: a test folder,
+    so what mlyard leaves (or gc finds) there is known exactly."""
+    import tempfile
+
+    folder = tmp_path / "system-tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    monkeypatch.setenv("TMPDIR", str(folder))
+    return folder
+
+
 def _wait_until(condition: Callable[[], bool], limit: float = 30.0) -> None:
     deadline = time.monotonic() + limit
     while not condition():

@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import joblib
@@ -27,15 +26,7 @@ PUT_STDIN = (
 )
 
 
-@pytest.fixture(autouse=True)
-def system_tmp(tmp_path, monkeypatch) -> Path:
-    """The system's temporary folder, for this process and its children: a test folder,
-    so what is found there is known."""
-    folder = tmp_path / "system-tmp"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    monkeypatch.setenv("TMPDIR", str(folder))
-    return folder
+pytestmark = pytest.mark.usefixtures("system_tmp")
 
 
 def dead_pid() -> int:

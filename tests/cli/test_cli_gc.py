@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -20,14 +19,7 @@ def mlyard(ws, *args: str):
     return runner.invoke(app, ["-w", ws.url, *args])
 
 
-@pytest.fixture(autouse=True)
-def system_tmp(tmp_path, monkeypatch) -> Path:
-    """The system's temporary folder: a test folder, so what gc finds there is known."""
-    folder = tmp_path / "system-tmp"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    monkeypatch.setenv("TMPDIR", str(folder))
-    return folder
+pytestmark = pytest.mark.usefixtures("system_tmp")
 
 
 def rows(output: str) -> list[tuple[str, ...]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 import joblib
@@ -21,14 +20,7 @@ X = pd.DataFrame({"a": np.arange(10.0), "b": np.arange(10.0) ** 2})
 Y = pd.Series(np.arange(10.0), name="y")
 
 
-@pytest.fixture(autouse=True)
-def system_tmp(tmp_path, monkeypatch) -> Path:
-    """The system's temporary folder: a test folder, so it can be listed exactly."""
-    folder = tmp_path / "system-tmp"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    monkeypatch.setenv("TMPDIR", str(folder))
-    return folder
+pytestmark = pytest.mark.usefixtures("system_tmp")
 
 
 def leftovers(folder: Path) -> list[str]:
