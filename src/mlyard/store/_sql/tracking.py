@@ -183,7 +183,7 @@ class SqlTrackingStore(TrackingStore):
             cursor.close()
             if updated == 0:
                 raise NotFoundError(f"no run with id {run_id!r}")
-            write_batch(conn, run_id, metrics, params, tags)
+            write_batch(conn, run_id, None, metrics, params, tags)
 
     def log_batch(
         self,
@@ -195,8 +195,8 @@ class SqlTrackingStore(TrackingStore):
         if not (metrics or params or tags):
             return
         with self._db.write() as conn:
-            require_run(conn, run_id)
-            write_batch(conn, run_id, metrics, params, tags)
+            experiment_id = require_run(conn, run_id)
+            write_batch(conn, run_id, experiment_id, metrics, params, tags)
 
     def get_metric_history(self, run_id: str, key: str) -> MetricSeries:
         with self._db.read() as conn:
