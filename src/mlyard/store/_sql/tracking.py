@@ -16,7 +16,8 @@ from mlyard.store._sql._prepared import Prepared
 from mlyard.store._sql._upsert import upsert
 from mlyard.store._sql.database import Database, is_unique_violation
 from mlyard.store._sql.run_log import read_series, require_run, write_batch
-from mlyard.store._sql.run_search import get_runs, search_runs
+from mlyard.store._sql.run_rows import get_runs
+from mlyard.store._sql.run_search import search_runs
 from mlyard.store.records import (
     ExperimentRecord,
     FileRecord,
