@@ -1,4 +1,4 @@
-"""Workspaces made by an older mlyard open with this one: the schema is migrated in place."""
+"""A workspace made before migration 0002 (search) opens with this mlyard, migrated in place."""
 
 from __future__ import annotations
 
@@ -76,7 +76,8 @@ def test_0002_backfills_the_experiment_of_latest_metrics(url):
         rows = conn.execute(text("SELECT run_id, key, experiment_id FROM latest_metrics"))
         want = [("r1", "loss", 1), ("r2", "loss", 1), ("r3", "acc", 2), ("r3", "loss", 2)]
         assert sorted(rows) == want
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        assert version == database.HEAD_REVISION
         insp = inspect(conn)
         column = next(c for c in insp.get_columns("latest_metrics") if c["name"] == "experiment_id")
         assert column["nullable"] is False
