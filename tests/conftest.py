@@ -13,6 +13,15 @@ from mlyard import Workspace
 PG_URL = os.environ.get("MLYARD_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
 
+def pytest_configure(config):
+    # Subprocesses (the examples, spawned scoring servers) start in other folders: a
+    # relative PYTHONPATH such as `src` must still name the mlyard under test, not
+    # whichever one the virtualenv has installed.
+    entries = os.environ.get("PYTHONPATH", "").split(os.pathsep)
+    if any(entries):
+        os.environ["PYTHONPATH"] = os.pathsep.join(os.path.abspath(e) if e else e for e in entries)
+
+
 @pytest.fixture
 def ws(tmp_path: Path):
     workspace = Workspace.open(tmp_path / "yard")
