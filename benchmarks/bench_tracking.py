@@ -11,6 +11,10 @@ fastest path) for (b); mlyard's ``Experiment.start_run`` with the same calls for
 one ``log_metric`` call per point for (b). The ratio line is printed last.
 
 Usage: python benchmarks/bench_tracking.py [--runs 1000] [--points 100000]
+       python benchmarks/bench_tracking.py --scale [--scale-runs 100000] [--mlflow-runs 10000]
+
+``--scale`` instead times searches in a 100,000-run experiment on SQLite and PostgreSQL
+against MLflow at 10,000 runs (see ``search_scale.py``); it takes about six minutes.
 """
 
 from __future__ import annotations
@@ -125,10 +129,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=1000)
     parser.add_argument("--points", type=int, default=100_000)
+    parser.add_argument("--scale", action="store_true", help="search at 100,000 runs")
+    parser.add_argument("--scale-runs", type=int, default=100_000)
+    parser.add_argument("--mlflow-runs", type=int, default=10_000)
     args = parser.parse_args()
     logging.disable(logging.WARNING)
     warnings.filterwarnings("ignore")
     os.environ.setdefault("MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING", "false")
+    if args.scale:
+        import search_scale
+
+        with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
+            search_scale.run(Path(tmp), args.scale_runs, args.mlflow_runs)
+        return
     results = {}
     with tempfile.TemporaryDirectory(prefix="bench-tracking-") as tmp:
         for name, bench in (("MLflow", bench_mlflow), ("mlyard", bench_mlyard)):

@@ -21,6 +21,15 @@ PG_URL = os.environ.get("MLYARD_TEST_PG", "postgresql://postgres@127.0.0.1:5432/
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
+def pytest_configure(config):
+    # Subprocesses (the examples, spawned scoring servers) start in other folders: a
+    # relative PYTHONPATH such as `src` must still name the mlyard under test, not
+    # whichever one the virtualenv has installed.
+    entries = os.environ.get("PYTHONPATH", "").split(os.pathsep)
+    if any(entries):
+        os.environ["PYTHONPATH"] = os.pathsep.join(os.path.abspath(e) if e else e for e in entries)
+
+
 @pytest.fixture(autouse=True)
 def _quiet_env(monkeypatch, tmp_path):
     # Tests never depend on the developer's own workspace or settings.

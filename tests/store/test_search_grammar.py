@@ -32,6 +32,7 @@ def test_parses_the_documented_forms():
     [
         "metrics.mse <",
         "metrics.mse < 'abc'",
+        "metrics.mse < 'nan'",
         "params.alpha = 0.1",
         "metrics.mse LIKE '1%'",
         "foo.bar = 'x'",

@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -201,14 +202,19 @@ class _Parser:
     def value(self, numeric: bool, key: str) -> Any:
         kind, tok = self.take()
         if numeric:
+            number = math.nan
             if kind == "num":
-                return float(tok)
-            if kind == "str":
+                number = float(tok)
+            elif kind == "str":
                 try:
-                    return float(_unquote(tok))
+                    number = float(_unquote(tok))
                 except ValueError:
                     pass
-            raise _bad(f"{key!r} is compared with numbers, found {tok!r}", self.field)
+            # NaN compares false with everything in SQLite and above everything in
+            # PostgreSQL: no comparison with it means the same on both.
+            if math.isnan(number):
+                raise _bad(f"{key!r} is compared with numbers, found {tok!r}", self.field)
+            return number
         if kind == "str":
             return _unquote(tok)
         raise _bad(

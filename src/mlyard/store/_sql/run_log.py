@@ -31,7 +31,7 @@ from mlyard.store._sql._prepared import Prepared
 from mlyard.store._sql._upsert import insert_ignore, upsert
 from mlyard.store.records import MetricPoint, MetricSeries
 
-RUN_EXISTS = Prepared(select(t.runs.c.run_id).where(t.runs.c.run_id == bindparam("run_id")))
+RUN_EXISTS = Prepared(select(t.runs.c.experiment_id).where(t.runs.c.run_id == bindparam("run_id")))
 _RUN_PARAMS = Prepared(
     select(t.params.c.key, t.params.c.value).where(t.params.c.run_id == bindparam("run_id"))
 )
@@ -45,26 +45,30 @@ _CHUNKS = (
 )
 
 
-def require_run(conn: Connection, run_id: str) -> None:
+def require_run(conn: Connection, run_id: str) -> int:
+    """The run's experiment id; NotFoundError if there is no such run."""
     cursor = RUN_EXISTS.execute(conn, {"run_id": run_id})
     found = cursor.fetchone()
     cursor.close()
     if found is None:
         raise NotFoundError(f"no run with id {run_id!r}")
+    return found[0]
 
 
 def write_batch(
     conn: Connection,
     run_id: str,
+    experiment_id: int | None,
     metrics: Sequence[MetricSeries],
     params: dict[str, str] | None,
     tags: dict[str, str] | None,
 ) -> None:
+    """Store a batch for a run known to exist (of ``experiment_id``, looked up if None)."""
     changed = []
     if params:
         _insert_params(conn, run_id, params)
         changed.append("params")
-    if metrics and _insert_metrics(conn, run_id, metrics):
+    if metrics and _insert_metrics(conn, run_id, experiment_id, metrics):
         changed.append("metrics")
     if tags:
         upsert(
@@ -140,7 +144,9 @@ def _newer(existing, excluded):
     )
 
 
-def _insert_metrics(conn: Connection, run_id: str, series: Sequence[MetricSeries]) -> bool:
+def _insert_metrics(
+    conn: Connection, run_id: str, experiment_id: int | None, series: Sequence[MetricSeries]
+) -> bool:
     chunks = []
     latest: dict[str, MetricPoint] = {}
     for m in series:
@@ -162,6 +168,8 @@ def _insert_metrics(conn: Connection, run_id: str, series: Sequence[MetricSeries
             latest[p.key] = p
     if not chunks:
         return False
+    if experiment_id is None:
+        experiment_id = require_run(conn, run_id)
     _INSERT_CHUNKS.executemany(conn, chunks)
     rows = [
         {
@@ -170,6 +178,7 @@ def _insert_metrics(conn: Connection, run_id: str, series: Sequence[MetricSeries
             "value": None if math.isnan(p.value) else p.value,
             "step": p.step,
             "timestamp": p.timestamp,
+            "experiment_id": experiment_id,
         }
         for p in latest.values()
     ]

@@ -1,91 +1,56 @@
-"""Find runs: compile parsed filters to SQL and load each run with its data in one query.
+"""Find runs: pick the index a search reads, so it stays fast at 100,000 runs.
 
-Filters and orderings use the keyed tables (params, latest_metrics, tags); each run row
-already carries JSON copies of its params, metrics and tags (kept in step by
-``run_log.refresh_run_json``), so a page of 1,000 runs is 1,000 rows, not 15,000.
+Neither planner can make this choice: SQLite (without STAT4) cannot tell ``m1 < 500``
+from ``m1 < 1e9``, and PostgreSQL, even with fresh statistics, cannot see that the runs
+with ``m1 < 500`` are the ones with the lowest ``m2``. So the store decides, from capped
+counts on the (experiment_id, key, value) index:
+
+1. **A selective metric filter drives.** If an indexed metric comparison matches at
+   most :data:`SELECTIVE` runs, those runs are read, checked and sorted.
+2. **Otherwise the sort key drives** (a metric, or start time, the default). Per
+   experiment, the index yields the sort values of the first ``n`` matching runs in
+   order; the last one bounds a statement that sorts the runs within it in full (ties:
+   newest first, then run id). Runs lacking the metric (or NaN) follow, by the keys
+   after it. A filter on the sort metric itself narrows that range. When another
+   metric filter could drive instead, each experiment reads at most a few times ``n``
+   index entries, then at most ``max(SELECTIVE, 4n)``; past that the matches are not
+   near the top of the order, and that filter drives after all. A wrong first guess
+   thus costs about as much as the right way.
+3. Sorting by a param, a tag or another attribute sorts every matching run.
 """
 
 from __future__ import annotations
 
-import math
-import operator
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from functools import partial
 from typing import Any
 
-import orjson
-from sqlalchemy import (
-    ColumnElement,
-    Connection,
-    Select,
-    bindparam,
-    exists,
-    select,
-)
+from sqlalchemy import Connection, select
 
+from mlyard.store._sql import search_sql as q
 from mlyard.store._sql import tables as t
-from mlyard.store.records import RunRecord, RunStatus
-from mlyard.store.search import ATTRIBUTES, Clause, parse_filter, parse_order_by
+from mlyard.store._sql.run_rows import record
+from mlyard.store.records import RunRecord
+from mlyard.store.search import ATTRIBUTES, Clause, OrderKey, parse_filter, parse_order_by
 
-_OPS = {
-    "=": operator.eq,
-    "!=": operator.ne,
-    "<": operator.lt,
-    "<=": operator.le,
-    ">": operator.gt,
-    ">=": operator.ge,
-    "LIKE": lambda col, v: col.like(v),
-    "ILIKE": lambda col, v: col.ilike(v),
-    "IN": lambda col, v: col.in_(v),
-    "NOT IN": lambda col, v: col.not_in(v),
+__all__ = ["SELECTIVE", "search_runs"]
+
+# A filter matching at most this many runs drives the search: sorting 2,000 runs costs
+# about what reading 2,000 index entries in sort order and checking them costs.
+SELECTIVE = 2000
+# PostgreSQL planner settings while a search runs (see _index_plans).
+_PLANNER = {
+    "enable_seqscan": "off",
+    "enable_bitmapscan": "off",
+    "enable_hashjoin": "off",
+    "enable_mergejoin": "off",
+    "max_parallel_workers_per_gather": "0",
 }
-_KIND_TABLE = {"param": t.params, "metric": t.latest_metrics, "tag": t.tags}
-_R = t.runs.c
-_COLUMNS = (
-    _R.run_id,
-    _R.experiment_id,
-    _R.name,
-    _R.status,
-    _R.start_time,
-    _R.end_time,
-    _R.user_id,
-    _R.lifecycle_stage,
-    _R.error,
-    _R.params_json,
-    _R.metrics_json,
-    _R.tags_json,
-    _R.host,
-    _R.pid,
-    _R.heartbeat_at,
-)
-_BY_ID = select(*_COLUMNS).where(_R.run_id.in_(bindparam("ids", expanding=True)))
 
 
-def _condition(clause: Clause) -> ColumnElement[bool]:
-    compare = _OPS[clause.op]
-    if clause.kind == "attribute":
-        return compare(t.runs.c[ATTRIBUTES[clause.key][0]], clause.value)
-    table = _KIND_TABLE[clause.kind]
-    return exists().where(
-        table.c.run_id == _R.run_id,
-        table.c.key == clause.key,
-        compare(table.c.value, clause.value),
-    )
-
-
-def _ordered(query: Select, order_by: Sequence[str] | str) -> Select:
-    for i, key in enumerate(parse_order_by(order_by)):
-        if key.kind == "attribute":
-            column: Any = t.runs.c[ATTRIBUTES[key.key][0]]
-        else:
-            joined = _KIND_TABLE[key.kind].alias(f"order_{i}")
-            query = query.outerjoin(
-                joined, (joined.c.run_id == _R.run_id) & (joined.c.key == key.key)
-            )
-            column = joined.c.value
-            # Runs without the key sort last in either direction, as in MLflow.
-            query = query.order_by(column.is_(None))
-        query = query.order_by(column.asc() if key.ascending else column.desc())
-    return query.order_by(_R.start_time.desc(), _R.run_id)
+class _OverBudget(Exception):
+    """Reading in sort order found too few matches within its budget."""
 
 
 def search_runs(
@@ -96,59 +61,146 @@ def search_runs(
     max_results: int,
     offset: int,
 ) -> list[RunRecord]:
-    query = select(*_COLUMNS).where(_R.lifecycle_stage == "active")
-    if experiment_ids is not None:
-        query = query.where(_R.experiment_id.in_(list(experiment_ids)))
-    for clause in parse_filter(filter_string):
-        query = query.where(_condition(clause))
-    query = _ordered(query, order_by).limit(max_results).offset(offset)
-    return [_record(row) for row in conn.execute(query).all()]
+    clauses = parse_filter(filter_string)
+    keys = parse_order_by(order_by)
+    if experiment_ids is None:  # every experiment: each is searched through its own index
+        experiment_ids = conn.execute(select(t.experiments.c.experiment_id)).scalars().all()
+    ids = list(dict.fromkeys(experiment_ids))
+    if not ids or max_results <= 0:
+        return []
+    offset = max(offset, 0)
+    _index_plans(conn)
+    n = offset + max_results
+    # Filters that could drive; one on the leading sort metric narrows that index instead.
+    lead = keys[0].key if keys and keys[0].kind == "metric" else None
+    indexed = [c for c in clauses if c.kind == "metric" and c.op in q.INDEXED_OPS and c.key != lead]
+    count, smallest = _smallest(conn, ids, indexed, SELECTIVE + 1)
+    if smallest is not None and count <= SELECTIVE:
+        rows = _from_filter(conn, ids, clauses, smallest, keys, n)
+    else:
+        budget = max(SELECTIVE, 4 * n) if indexed else None
+        try:
+            rows = _in_order(conn, ids, q.Filter(clauses), keys, n, budget)
+        except _OverBudget:
+            if len(indexed) > 1:
+                _, smallest = _smallest(conn, ids, indexed, 20 * SELECTIVE)
+            assert smallest is not None
+            rows = _from_filter(conn, ids, clauses, smallest, keys, n)
+    return [record(row) for row in rows[offset:n]]
 
 
-def get_runs(conn: Connection, run_ids: Sequence[str]) -> list[RunRecord]:
-    return [_record(row) for row in conn.execute(_BY_ID, {"ids": list(run_ids)}).all()]
+def _index_plans(conn: Connection) -> None:
+    """PostgreSQL: one snapshot for the search's statements, and plans that follow the
+    index each statement is shaped for. Without statistics (autovacuum off, or just
+    after a bulk load) its planner expects a handful of rows and sorts whole ranges;
+    with them, it trades a few thousand primary-key probes for a scan of every run."""
+    if conn.dialect.name != "postgresql":
+        return  # SQLite: one read transaction is already one snapshot
+    if not conn.in_transaction():
+        conn.execution_options(isolation_level="REPEATABLE READ")
+    calls = ", ".join(f"set_config('{k}', '{v}', true)" for k, v in _PLANNER.items())
+    conn.exec_driver_sql(f"SELECT {calls}")
 
 
-def _json(value: Any) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if isinstance(value, dict):  # psycopg decodes json columns itself
-        return value
-    return orjson.loads(value)
+def _default_plans(conn: Connection) -> None:
+    """PostgreSQL: back to the planner's own choices, for a statement that sorts every
+    matching run (hash joins beat index probes there)."""
+    if conn.dialect.name == "postgresql":
+        names = ", ".join(f"'{k}'" for k in _PLANNER)
+        conn.exec_driver_sql(
+            f"SELECT set_config(name, reset_val, true) FROM pg_settings WHERE name IN ({names})"
+        )
 
 
-_STATUS = {s.value: s for s in RunStatus}
+def _smallest(
+    conn: Connection, ids: list[int], indexed: list[Clause], cap: int
+) -> tuple[int, Clause | None]:
+    """The indexed clause matching the fewest runs, and how many (counted up to cap)."""
+    best: tuple[int, Clause | None] = (cap, None)
+    for clause in indexed:
+        count = q.count_matches(conn, ids, clause, cap)
+        if best[1] is None or count < best[0]:
+            best = (count, clause)
+    return best
 
 
-def _metrics(value: Any) -> dict[str, float]:
-    data = _json(value)
-    # NaN is stored as NULL and infinities arrive as the strings "Infinity" and
-    # "-Infinity". Two substring scans settle the common all-numbers case; a key that
-    # merely contains such text only costs the slow path below.
-    if isinstance(value, str) and "null" not in value and 'Infinity"' not in value:
-        return data
-    if any(v is None or isinstance(v, str) for v in data.values()):
-        return {k: math.nan if v is None else float(v) for k, v in data.items()}
-    return data
+def _from_filter(
+    conn: Connection,
+    ids: list[int],
+    clauses: Sequence[Clause],
+    driving: Clause,
+    keys: Sequence[OrderKey],
+    n: int,
+) -> list[Any]:
+    rest = q.Filter(tuple(c for c in clauses if c is not driving))
+    return list(conn.execute(q.ranked(q.metric_range(ids, driving), rest, keys, n)).all())
 
 
-def _record(row: Any) -> RunRecord:
-    run_id, eid, name, status, start, end, user, stage, error, params, metrics, tags = row[:12]
-    host, pid, heartbeat = row[12:]
-    return RunRecord(
-        run_id=run_id,
-        experiment_id=str(eid),
-        name=name,
-        status=_STATUS[status],
-        start_time=start,
-        end_time=end,
-        user_id=user,
-        lifecycle_stage=stage,
-        error=error,
-        params=_json(params),
-        metrics=_metrics(metrics),
-        tags=_json(tags),
-        host=host,
-        pid=pid,
-        heartbeat_at=heartbeat,
-    )
+def _in_order(
+    conn: Connection,
+    ids: list[int],
+    flt: q.Filter,
+    keys: Sequence[OrderKey],
+    n: int,
+    budget: int | None,
+) -> list[Any]:
+    lead = keys[0] if keys else None
+    if lead is None or (lead.kind == "attribute" and ATTRIBUTES[lead.key][0] == "start_time"):
+        by_start = partial(q.start_time_order, ascending=lead is not None and lead.ascending)
+        return _bounded(conn, ids, by_start, flt, keys, n, budget)
+    if lead.kind != "metric":
+        _default_plans(conn)
+        return list(conn.execute(q.ranked(q.all_runs(ids), flt, keys, n)).all())
+    by_metric = partial(q.metric_order, key=lead, clauses=flt.clauses)
+    rows = _bounded(conn, ids, by_metric, flt, keys, n, budget)
+    # Runs lacking the metric come next, unless a filter on it rules them out.
+    needs_it = any(c.kind == "metric" and c.key == lead.key for c in flt.clauses)
+    if len(rows) < n and not needs_it:
+        lacking = replace(flt, lacking=(*flt.lacking, lead.key))
+        rows += _in_order(conn, ids, lacking, keys[1:], n - len(rows), budget)
+    return rows
+
+
+def _bounded(
+    conn: Connection,
+    ids: list[int],
+    driver_for: Callable[[Sequence[int]], q.Driver],
+    flt: q.Filter,
+    keys: Sequence[OrderKey],
+    n: int,
+    budget: int | None,
+) -> list[Any]:
+    """The first ``n`` matching runs with a value of the driver's column, in order."""
+    full: list[Any] = []  # each experiment's n-th value, or its last when it has fewer
+    short: list[Any] = []
+    for eid in ids:
+        values = _first_values(conn, driver_for([eid]), flt, n, budget)
+        if values:
+            (full if len(values) == n else short).append(values[-1])
+    if not (full or short):
+        return []
+    driver = driver_for(ids)
+    # The first n runs of all experiments sort no later than any one experiment's n-th;
+    # when no experiment has n, every matching run is wanted.
+    if driver.ascending:
+        edge = min(full) if full else max(short)
+    else:
+        edge = max(full) if full else min(short)
+    return list(conn.execute(q.ranked(driver.within(edge), flt, keys, n)).all())
+
+
+def _first_values(
+    conn: Connection, driver: q.Driver, flt: q.Filter, n: int, budget: int | None
+) -> list[Any]:
+    """One experiment's sort values of its first ``n`` matching runs, reading at most
+    ``budget`` index entries (and their ties): a few times ``n`` first, which settles
+    most searches, then the whole budget."""
+    if budget is None:
+        return list(conn.execute(q.leading_values(driver, flt, n)).scalars().all())
+    for reach in sorted({min(4 * n + 60, budget), budget}):
+        edge = conn.execute(q.nth_value(driver, reach)).scalar()
+        within = driver if edge is None else driver.within(edge)
+        values = list(conn.execute(q.leading_values(within, flt, n)).scalars().all())
+        if edge is None or len(values) == n:
+            return values
+    raise _OverBudget

@@ -130,8 +130,12 @@ latest_metrics = Table(
     Column("value", Double),
     Column("step", BigInteger, nullable=False),
     Column("timestamp", BigInteger, nullable=False),
+    # The run's experiment, copied (runs never change experiment) so that a search reads
+    # one experiment's values of one key in order from the index below, whatever else
+    # the workspace holds. No foreign key: runs.experiment_id is already checked.
+    Column("experiment_id", Integer, nullable=False),
     PrimaryKeyConstraint("run_id", "key"),
-    Index(None, "key", "value"),
+    Index(None, "experiment_id", "key", "value"),
     # clustered by (run_id, key): a run's rows are read in one B-tree range
     sqlite_with_rowid=False,
 )

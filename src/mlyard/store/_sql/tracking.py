@@ -16,7 +16,8 @@ from mlyard.store._sql._prepared import Prepared
 from mlyard.store._sql._upsert import upsert
 from mlyard.store._sql.database import Database, is_unique_violation
 from mlyard.store._sql.run_log import read_series, require_run, write_batch
-from mlyard.store._sql.run_search import get_runs, search_runs
+from mlyard.store._sql.run_rows import get_runs
+from mlyard.store._sql.run_search import search_runs
 from mlyard.store.records import (
     ExperimentRecord,
     FileRecord,
@@ -204,7 +205,7 @@ class SqlTrackingStore(TrackingStore):
             cursor.close()
             if updated == 0:
                 raise NotFoundError(f"no run with id {run_id!r}")
-            write_batch(conn, run_id, metrics, params, tags)
+            write_batch(conn, run_id, None, metrics, params, tags)
 
     def heartbeat(self, run_ids: Sequence[str], at: int) -> None:
         if not run_ids:
@@ -239,8 +240,8 @@ class SqlTrackingStore(TrackingStore):
         if not (metrics or params or tags):
             return
         with self._db.write() as conn:
-            require_run(conn, run_id)
-            write_batch(conn, run_id, metrics, params, tags)
+            experiment_id = require_run(conn, run_id)
+            write_batch(conn, run_id, experiment_id, metrics, params, tags)
 
     def get_metric_history(self, run_id: str, key: str) -> MetricSeries:
         with self._db.read() as conn:
