@@ -16,6 +16,7 @@ from typing import Any
 from mlyard.errors import InvalidInputError
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def check_name(value: Any, what: str, *, field: str, max_length: int = 255) -> str:
@@ -42,7 +43,7 @@ def check_label(value: Any, what: str, *, field: str, max_length: int = 256) -> 
         not isinstance(value, str)
         or not value.strip()
         or len(value) > max_length
-        or any(ord(c) < 32 or ord(c) == 127 for c in value)
+        or _CONTROL.search(value)
     ):
         raise InvalidInputError(
             f"{what} {value!r:.80} is not valid",

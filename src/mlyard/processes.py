@@ -17,10 +17,17 @@ import psutil
 
 from mlyard import settings
 
+_HOST: dict[str, str] = {}
+
 
 def machine() -> str:
     """The name this machine goes by (``MLYARD_MACHINE``, else its host name)."""
-    return str(settings.get("machine")) or socket.gethostname()
+    name = str(settings.get("machine"))
+    if name:
+        return name
+    if "host" not in _HOST:  # asked at every run start: ask the system once
+        _HOST["host"] = socket.gethostname()
+    return _HOST["host"]
 
 
 def started_at(pid: int) -> float | None:

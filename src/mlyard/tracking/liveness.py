@@ -42,7 +42,7 @@ class Terminated(SystemExit):
         super().__init__(128 + signal.SIGTERM)
 
 
-_state = {"terminated": False}
+_state = {"terminated": False, "checked": False}
 
 
 def _on_sigterm(signum: int, frame: object) -> None:
@@ -51,9 +51,13 @@ def _on_sigterm(signum: int, frame: object) -> None:
 
 
 def handle_sigterm() -> None:
-    """Turn SIGTERM into :class:`Terminated` in this process, if nothing else handles it."""
-    if threading.current_thread() is not threading.main_thread():
+    """Turn SIGTERM into :class:`Terminated` in this process, if nothing else handles it.
+
+    Checked once per process (from its main thread): a handler the program sets later
+    is its own business."""
+    if _state["checked"] or threading.current_thread() is not threading.main_thread():
         return
+    _state["checked"] = True
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
         signal.signal(signal.SIGTERM, _on_sigterm)
 
@@ -116,9 +120,10 @@ OWNED = _Owned()
 
 def _forget_after_fork() -> None:
     # A forked child owns none of its parent's runs: it must neither beat for them
-    # nor end them at its exit.
+    # nor end them at its exit. Its signal handlers are its own to check again.
     global OWNED
     OWNED = _Owned()
+    _state["checked"] = False
 
 
 os.register_at_fork(after_in_child=_forget_after_fork)

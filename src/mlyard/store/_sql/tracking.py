@@ -36,6 +36,8 @@ _END_RUN = Prepared(
     update(t.runs)
     .where(t.runs.c.run_id == bindparam("b_run_id"))
     .values(status=bindparam("b_status"), end_time=bindparam("b_end"), error=bindparam("b_err"))
+    # the experiment, for the run's latest metrics, without a second statement
+    .returning(t.runs.c.experiment_id)
 )
 
 
@@ -201,11 +203,11 @@ class SqlTrackingStore(TrackingStore):
                     "b_err": error,
                 },
             )
-            updated = cursor.rowcount
+            found = cursor.fetchall()
             cursor.close()
-            if updated == 0:
+            if not found:
                 raise NotFoundError(f"no run with id {run_id!r}")
-            write_batch(conn, run_id, None, metrics, params, tags)
+            write_batch(conn, run_id, found[0][0], metrics, params, tags)
 
     def heartbeat(self, run_ids: Sequence[str], at: int) -> None:
         if not run_ids:
