@@ -53,16 +53,7 @@ def call_uri(
     return call(parts.hostname, parts.port, method, path or parts.path or "/", body, timeout)
 
 
-def answers(host: str, port: int, path: str = "/health", timeout: float = 2.0) -> bool:
-    """Whether ``GET path`` returns 200 within ``timeout`` seconds."""
-    try:
-        status, _ = call(host, port, "GET", path, timeout=timeout)
-    except ServiceError:
-        return False
-    return status == 200
-
-
-def answers_uri(uri: str, timeout: float = 2.0) -> bool:
+def answers(uri: str, timeout: float = 2.0) -> bool:
     """Whether ``GET uri`` returns 200 within ``timeout`` seconds."""
     try:
         status, _ = call_uri(uri, "GET", timeout=timeout)

@@ -134,7 +134,7 @@ class Webservice:
         transitioning = record.state is DeploymentState.TRANSITIONING
         if not deployer.alive(record.name):
             return (DeploymentState.FAILED if transitioning else DeploymentState.UNHEALTHY).value
-        if client.answers_uri(self.health_uri, timeout=2.0):
+        if client.answers(self.health_uri, timeout=2.0):
             return DeploymentState.HEALTHY.value
         return (DeploymentState.TRANSITIONING if transitioning else DeploymentState.UNHEALTHY).value
 
