@@ -11,7 +11,7 @@ from mlyard import Dataset, Model
 
 REGISTER = textwrap.dedent(
     """
-    import pathlib, sys, time
+    import pathlib, sys
     import joblib
     from sklearn.linear_model import Ridge
     from mlyard import Dataset, Model, Workspace
@@ -22,9 +22,8 @@ REGISTER = textwrap.dedent(
     joblib.dump(Ridge(alpha=i + 1).fit([[0.0], [1.0]], [0.0, float(i)]), model)
     data = folder / f"d{i}.csv"
     data.write_text(f"x,y\\n{i},{i * 2}\\n")
-    (folder / f"ready-{i}").touch()
-    while not (folder / "go").exists():  # start together
-        time.sleep(0.005)
+    print("ready", flush=True)
+    sys.stdin.readline()  # start together: the test writes "go" once all are ready
     m = Model.register(ws, "shared", model, model_framework="ScikitLearn")
     d = Dataset.Tabular.from_delimited_files(path=str(data)).register(ws, "shared")
     print(m.version, d.version)
@@ -32,11 +31,12 @@ REGISTER = textwrap.dedent(
 )
 
 
-def test_eight_processes_get_consecutive_versions(ws, tmp_path, wait_until):
+def test_eight_processes_get_consecutive_versions(ws, tmp_path):
     n = 8
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", REGISTER, ws.url, str(tmp_path), str(i)],
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -44,9 +44,9 @@ def test_eight_processes_get_consecutive_versions(ws, tmp_path, wait_until):
         for i in range(n)
     ]
     try:
-        wait_until(lambda: all((tmp_path / f"ready-{i}").exists() for i in range(n)), limit=120)
-        (tmp_path / "go").touch()
-        outputs = [p.communicate(timeout=120) for p in procs]
+        for p in procs:
+            assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+        outputs = [p.communicate("go\n", timeout=120) for p in procs]
     finally:
         for p in procs:
             p.kill()

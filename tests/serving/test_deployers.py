@@ -45,14 +45,12 @@ def test_another_machine_sees_the_true_state_and_asks_the_owner(
 
 DEPLOY = textwrap.dedent(
     """
-    import pathlib, sys, time
+    import sys
     from mlyard import Workspace
     from mlyard.serving import deploy
     ws = Workspace.open(sys.argv[1])
-    folder = pathlib.Path(sys.argv[2])
-    (folder / f"ready-{sys.argv[3]}").touch()
-    while not (folder / "go").exists():  # start together
-        time.sleep(0.005)
+    print("ready", flush=True)
+    sys.stdin.readline()  # start together: the test writes "go" once all are ready
     deploy(ws, "contested", ["diabetes:1"], overwrite=True)
     """
 )
@@ -68,23 +66,23 @@ def _servers(folder) -> list[int]:
     return found
 
 
-def test_concurrent_overwrite_deploys_leave_exactly_the_recorded_server(
-    ws, diabetes_record, tmp_path, wait_until
-):
+def test_concurrent_overwrite_deploys_leave_exactly_the_recorded_server(ws, diabetes_record):
     n = 8
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", DEPLOY, ws.url, str(tmp_path), str(i)],
+            [sys.executable, "-c", DEPLOY, ws.url],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        for i in range(n)
+        for _ in range(n)
     ]
     folder = ws.deployer.folder("contested").path
     try:
-        wait_until(lambda: all((tmp_path / f"ready-{i}").exists() for i in range(n)), limit=120)
-        (tmp_path / "go").touch()
-        errors = [p.communicate(timeout=180)[1] for p in procs]
+        for p in procs:
+            assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+        errors = [p.communicate("go\n", timeout=180)[1] for p in procs]
         assert [p.returncode for p in procs] == [0] * n, errors
         service = Webservice(ws, "contested")
         assert _servers(folder) == [service.pid]  # no orphan: every other one was stopped
