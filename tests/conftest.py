@@ -8,6 +8,9 @@ next). Tests about one backend's own behaviour take ``folder_ws`` instead.
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -17,6 +20,7 @@ import pytest
 
 from mlyard import Workspace
 
+S3_BUCKET = "mlyard-contract"
 PG_URL = os.environ.get("MLYARD_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
@@ -113,3 +117,69 @@ def wait_until():
     """``wait_until(condition)`` polls until it holds; fails (no timing assertion) if
     it never does within 30 s."""
     return _wait_until
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _answers(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint(tmp_path_factory):
+    """moto's S3 server on a free loopback port, with bucket ``S3_BUCKET``."""
+    import boto3
+
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("moto") / "moto.log"
+    with open(log_path, "wb") as log:
+        server = subprocess.Popen(
+            [
+                str(Path(sys.executable).with_name("moto_server")),
+                "-H",
+                "127.0.0.1",
+                "-p",
+                str(port),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_until(lambda: server.poll() is not None or _answers(port))
+        assert server.poll() is None, log_path.read_text()
+        url = f"http://127.0.0.1:{port}"
+        client = boto3.client(
+            "s3",
+            endpoint_url=url,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        client.create_bucket(Bucket=S3_BUCKET)
+        client.close()
+        yield url
+    finally:
+        server.terminate()  # moto prints a traceback on SIGTERM: harmless, and in its log
+        server.wait(timeout=30)
+
+
+@pytest.fixture
+def s3_root(s3_endpoint, tmp_path, monkeypatch) -> str:
+    """A fresh ``s3://`` prefix on moto's server, for this process and its children."""
+    # botocore reads the endpoint and credentials from the environment; the developer's
+    # own AWS configuration must not leak in.
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", s3_endpoint)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    return f"s3://{S3_BUCKET}/{uuid.uuid4().hex}"

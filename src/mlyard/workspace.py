@@ -58,12 +58,27 @@ def open_backends(
             field="url",
             fix="pass a folder such as ./yard or a postgresql:// URL",
         )
-    if url.startswith(_DB_SCHEMES):
+    if is_database_url(url):
         return _database_backends(url, artifact_root, home)
     return _folder_backends(Path(url.removeprefix("file://")), artifact_root, create)
 
 
-def _folder_backends(folder: Path, artifact_root: str | None, create: bool) -> Backends:
+def is_database_url(url: str) -> bool:
+    """Whether ``url`` names a database workspace rather than a folder."""
+    return url.startswith(_DB_SCHEMES)
+
+
+def store_url(url: str | Path) -> str:
+    """The metadata database of the workspace at ``url``: the URL itself, or a folder's
+    ``mlyard.db`` (the folder must hold a workspace)."""
+    text = str(url)
+    if is_database_url(text):
+        return text
+    folder = _workspace_folder(Path(text.removeprefix("file://")), create=False)
+    return f"sqlite:///{folder / 'mlyard.db'}"
+
+
+def _workspace_folder(folder: Path, create: bool) -> Path:
     folder = folder.expanduser().absolute()
     if folder.exists() and not folder.is_dir():
         raise InvalidInputError(
@@ -77,6 +92,11 @@ def _folder_backends(folder: Path, artifact_root: str | None, create: bool) -> B
             field="workspace",
             fix=f"check the path, or create one with `mlyard init {folder}`",
         )
+    return folder
+
+
+def _folder_backends(folder: Path, artifact_root: str | None, create: bool) -> Backends:
+    folder = _workspace_folder(folder, create)
     for sub in ("artifacts", "datastores/default", "deployments"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     store = open_store(f"sqlite:///{folder / 'mlyard.db'}")
@@ -154,9 +174,7 @@ class Workspace:
         """
         text = str(url if url is not None else settings.get("workspace"))
         b = open_backends(text, artifact_root=artifact_root, home=home, create=create)
-        ws = cls(
-            str(b.home) if not text.startswith(_DB_SCHEMES) else text, b.store, b.blobs, b.home
-        )
+        ws = cls(text if is_database_url(text) else str(b.home), b.store, b.blobs, b.home)
         try:
             b.store.get_datastore(None)
         except NotFoundError:
@@ -232,4 +250,12 @@ def require_workspace(ws: object, field: str = "workspace") -> Workspace:
     return ws
 
 
-__all__ = ["Backends", "NotFoundError", "Workspace", "open_backends", "require_workspace"]
+__all__ = [
+    "Backends",
+    "NotFoundError",
+    "Workspace",
+    "is_database_url",
+    "open_backends",
+    "require_workspace",
+    "store_url",
+]

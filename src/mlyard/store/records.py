@@ -205,6 +205,15 @@ class DatastoreRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class BlobReference:
+    """A record's pointer to a blob: its sha256, its size, and who points at it."""
+
+    sha256: str
+    size: int
+    owner: str  # e.g. "run 3f2a… file 'model/model.joblib'"
+
+
+@dataclass(frozen=True, slots=True)
 class DatasetVersionRecord:
     __pydantic_config__ = _WIRE
 

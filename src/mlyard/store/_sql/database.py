@@ -126,7 +126,11 @@ def is_unique_violation(err: BaseException) -> bool:
 
 
 class Database:
-    """An engine plus the two ways to use it: ``read()`` and ``write()``."""
+    """An engine plus the two ways to use it: ``read()`` and ``write()``.
+
+    Opening one brings its schema to ``HEAD_REVISION``; ``upgraded_from`` is the
+    revision it was at (``None``: the database had no mlyard schema yet).
+    """
 
     def __init__(self, url: str):
         self.url = url
@@ -134,7 +138,7 @@ class Database:
         self.dialect = self.engine.dialect.name
         _dispose_in_forked_children(self.engine)
         with translate_errors():
-            migrate(self)
+            self.upgraded_from = migrate(self)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -148,6 +152,11 @@ class Database:
             conn.execution_options(**{_WRITE: True})
             with conn.begin():
                 yield conn
+
+    def revision(self) -> str:
+        """The schema revision now (``HEAD_REVISION`` once opened)."""
+        with self.read() as conn:
+            return _current_revision(conn) or ""
 
     def close(self) -> None:
         self.engine.dispose()
@@ -171,18 +180,30 @@ def _current_revision(conn: Connection) -> str | None:
     return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
-def migrate(db: Database) -> None:
-    """Bring the schema to ``HEAD_REVISION``; cheap when it already is."""
+def read_revision(url: str) -> str | None:
+    """The schema revision of the database at ``url``, read without migrating it
+    (``None``: no mlyard schema there)."""
+    engine = _engine_for(url)
+    try:
+        with translate_errors(), engine.connect() as conn:
+            return _current_revision(conn)
+    finally:
+        engine.dispose()
+
+
+def migrate(db: Database) -> str | None:
+    """Bring the schema to ``HEAD_REVISION``; cheap when it already is. Returns the
+    revision the schema was at before."""
     with db.read() as conn:
-        if _current_revision(conn) == HEAD_REVISION:
-            return
+        if (found := _current_revision(conn)) == HEAD_REVISION:
+            return found
     with db.write() as conn:
         if db.dialect == "postgresql":
             # Serialise concurrent first opens; released at commit.
             conn.execute(text("SELECT pg_advisory_xact_lock(7201)"))
         current = _current_revision(conn)
         if current == HEAD_REVISION:
-            return
+            return current
         if current is not None and current > HEAD_REVISION:
             raise StoreError(
                 f"this workspace's schema is at revision {current}, newer than this mlyard "
@@ -196,3 +217,4 @@ def migrate(db: Database) -> None:
         cfg.set_main_option("script_location", str(_MIGRATIONS))
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+    return current

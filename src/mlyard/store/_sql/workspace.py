@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import orjson
-from sqlalchemy import delete, select, update
+from sqlalchemy import Connection, delete, select, update
 
 from mlyard.store._base import WorkspaceStore
 from mlyard.store._sql import tables as t
 from mlyard.store._sql._upsert import insert_ignore
 from mlyard.store._sql.database import Database
 from mlyard.store._sql.versions import lock_name
-from mlyard.store.records import now_ms
+from mlyard.store.records import BlobReference, now_ms
 
 
 class SqlWorkspaceStore(WorkspaceStore):
@@ -49,12 +51,24 @@ class SqlWorkspaceStore(WorkspaceStore):
             conn.execute(delete(t.locks).where(c.key == key, c.owner == owner))
 
     def referenced_blobs(self) -> set[str]:
-        found: set[str] = set()
         with self._db.read() as conn:
-            found.update(conn.execute(select(t.run_files.c.sha256).distinct()).scalars())
-            found.update(conn.execute(select(t.dataset_files.c.sha256).distinct()).scalars())
-            for (manifest,) in conn.execute(select(t.model_versions.c.manifest)):
-                if isinstance(manifest, str | bytes):
-                    manifest = orjson.loads(manifest)
-                found.update(f["sha256"] for f in (manifest or {}).get("files", ()))
-        return found
+            return {ref.sha256 for ref in blob_references(conn)}
+
+
+def blob_references(conn: Connection) -> Iterator[BlobReference]:
+    """Every record's pointer to a blob: run files, dataset files, model files."""
+    f = t.run_files.c
+    for run_id, path, sha, size in conn.execute(select(f.run_id, f.path, f.sha256, f.size)):
+        yield BlobReference(sha, size, f"run {run_id} file {path!r}")
+    d = t.dataset_files.c
+    for name, version, path, sha, size in conn.execute(
+        select(d.name, d.version, d.path, d.sha256, d.size)
+    ):
+        yield BlobReference(sha, size, f"dataset {name}:{version} file {path!r}")
+    m = t.model_versions.c
+    for name, version, manifest in conn.execute(select(m.name, m.version, m.manifest)):
+        if isinstance(manifest, str | bytes):
+            manifest = orjson.loads(manifest)
+        for file in (manifest or {}).get("files", ()):
+            label = f"model {name}:{version} file {file['path']!r}"
+            yield BlobReference(file["sha256"], int(file.get("size") or 0), label)
