@@ -9,6 +9,7 @@ import typer
 
 from mlyard.cli._common import STATE, console, friendly_errors, table
 from mlyard.cli.data import datasets, datastore
+from mlyard.cli.db import db
 from mlyard.cli.experiments import experiments, runs
 from mlyard.cli.gc import gc
 from mlyard.cli.models import models
@@ -56,6 +57,7 @@ app.add_typer(experiments, name="experiments")
 app.add_typer(runs, name="runs")
 app.add_typer(models, name="models")
 app.add_typer(services, name="services")
+app.add_typer(db, name="db")
 
 
 def main() -> None:
