@@ -276,7 +276,7 @@ class Model:
     ) -> Webservice:
         """Start web service ``name`` serving ``models``; wait with
         ``service.wait_for_deployment()``."""
-        from mlyard.serving import deploy
+        from mlyard.serving.deploy import deploy
 
         if isinstance(models, Model) or not models:
             raise InvalidInputError(
