@@ -1,8 +1,10 @@
 """Shared fixtures: one ``ws`` fixture over every backend, the PostgreSQL service.
 
 Every test that takes ``ws`` runs once per backend: an embedded folder workspace
-(SQLite) and a PostgreSQL workspace (marked ``postgres``; the remote backend joins
-next). Tests about one backend's own behaviour take ``folder_ws`` instead.
+(SQLite), a PostgreSQL workspace (marked ``postgres``), and a live ``mlyard server``
+on loopback serving each of them (the PostgreSQL one with its artifacts on S3, moto's
+server). Tests about what only an embedded workspace does (its own processes and
+folders) take ``local_ws``; tests about one backend's own behaviour take ``folder_ws``.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,13 @@ import pytest
 from mlyard import Workspace
 
 PG_URL = os.environ.get("MLYARD_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+LOCAL_BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+BACKENDS = [
+    *LOCAL_BACKENDS,
+    "server",
+    pytest.param("server-postgresql-s3", marks=pytest.mark.postgres),
+]
+BUCKET = "mlyard-tests"
 
 
 def pytest_configure(config):
@@ -40,17 +48,39 @@ def _quiet_env(monkeypatch, tmp_path):
     monkeypatch.setenv("MLYARD_HOME", str(tmp_path / "home"))
 
 
+def _open(request, backend: str, tmp_path: Path) -> Iterator[Workspace]:
+    if backend == "sqlite":
+        workspace = Workspace.open(tmp_path / "yard")
+    elif backend == "postgresql":
+        url = request.getfixturevalue("pg_url")
+        workspace = Workspace.open(url, artifact_root=str(tmp_path / "artifacts"))
+    else:
+        from tests.live_server import live_server
+
+        if backend == "server":
+            url, root = str(tmp_path / "served"), None
+        else:
+            url, root = request.getfixturevalue("pg_url"), request.getfixturevalue("s3_prefix")
+        with live_server(url, root) as server_url:
+            workspace = Workspace.open(server_url)
+            yield workspace
+            workspace.close()
+        return
+    yield workspace
+    workspace.close()
+
+
 @pytest.fixture(params=BACKENDS)
 def ws(request, tmp_path: Path):
     """A fresh workspace on each backend. ``ws.url`` reopens it, also in subprocesses
     (which inherit ``MLYARD_HOME``)."""
-    if request.param == "sqlite":
-        workspace = Workspace.open(tmp_path / "yard")
-    else:
-        url = request.getfixturevalue("pg_url")
-        workspace = Workspace.open(url, artifact_root=str(tmp_path / "artifacts"))
-    yield workspace
-    workspace.close()
+    yield from _open(request, request.param, tmp_path)
+
+
+@pytest.fixture(params=LOCAL_BACKENDS)
+def local_ws(request, tmp_path: Path):
+    """A fresh embedded workspace (SQLite, PostgreSQL), for what runs on this machine."""
+    yield from _open(request, request.param, tmp_path)
 
 
 @pytest.fixture
@@ -113,3 +143,66 @@ def wait_until():
     """``wait_until(condition)`` polls until it holds; fails (no timing assertion) if
     it never does within 30 s."""
     return _wait_until
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _answers(port: int) -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint(tmp_path_factory):
+    """moto's S3 server on a free loopback port, with bucket ``BUCKET``."""
+    import subprocess
+    import sys
+
+    import boto3
+
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("moto") / "moto.log"
+    command = [str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1"]
+    with open(log_path, "wb") as log:
+        server = subprocess.Popen([*command, "-p", str(port)], stdout=log, stderr=log)
+    try:
+        _wait_until(lambda: server.poll() is not None or _answers(port))
+        assert server.poll() is None, log_path.read_text()
+        url = f"http://127.0.0.1:{port}"
+        client = boto3.client(
+            "s3",
+            endpoint_url=url,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        client.create_bucket(Bucket=BUCKET)
+        client.close()
+        yield url
+    finally:
+        server.terminate()  # moto prints a traceback on SIGTERM: harmless, and in its log
+        server.wait(timeout=30)
+
+
+@pytest.fixture
+def s3_prefix(s3_endpoint, tmp_path, monkeypatch) -> str:
+    """A fresh ``s3://`` prefix on moto's server; this process (and its children) reach
+    it through the standard AWS variables, never the developer's own configuration."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", s3_endpoint)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    return f"s3://{BUCKET}/{uuid.uuid4().hex}"

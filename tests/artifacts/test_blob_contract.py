@@ -10,9 +10,6 @@ import hashlib
 import io
 import math
 import os
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -23,78 +20,13 @@ import pytest
 
 from mlyard.artifacts import FsspecBlobStore
 from mlyard.errors import IntegrityError, NotFoundError
-from tests.conftest import _wait_until
-
-BUCKET = "mlyard-contract"
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _answers(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-    except OSError:
-        return False
-    return True
-
-
-@pytest.fixture(scope="session")
-def s3_endpoint(tmp_path_factory):
-    """moto's S3 server on a free loopback port, with bucket ``BUCKET``."""
-    import boto3
-
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("moto") / "moto.log"
-    with open(log_path, "wb") as log:
-        server = subprocess.Popen(
-            [
-                str(Path(sys.executable).with_name("moto_server")),
-                "-H",
-                "127.0.0.1",
-                "-p",
-                str(port),
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait_until(lambda: server.poll() is not None or _answers(port))
-        assert server.poll() is None, log_path.read_text()
-        url = f"http://127.0.0.1:{port}"
-        client = boto3.client(
-            "s3",
-            endpoint_url=url,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
-        client.create_bucket(Bucket=BUCKET)
-        client.close()
-        yield url
-    finally:
-        server.terminate()  # moto prints a traceback on SIGTERM: harmless, and in its log
-        server.wait(timeout=30)
 
 
 @pytest.fixture(params=["folder", "s3"])
 def blobs(request, tmp_path, monkeypatch) -> FsspecBlobStore:
     if request.param == "folder":
         return FsspecBlobStore(tmp_path / "blobs")
-    endpoint = request.getfixturevalue("s3_endpoint")
-    # botocore reads the endpoint and credentials from the environment; the developer's
-    # own AWS configuration must not leak in.
-    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", endpoint)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
-    for name, value in CREDENTIALS.items():
-        monkeypatch.setenv(name, value)
-    return FsspecBlobStore(f"s3://{BUCKET}/{uuid.uuid4().hex}")
+    return FsspecBlobStore(request.getfixturevalue("s3_prefix"))
 
 
 def sha(data: bytes) -> str:

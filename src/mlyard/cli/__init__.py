@@ -12,6 +12,7 @@ from mlyard.cli.data import datasets, datastore
 from mlyard.cli.experiments import experiments, runs
 from mlyard.cli.gc import gc
 from mlyard.cli.models import models
+from mlyard.cli.server import server
 from mlyard.cli.services import deploy, services
 
 app = typer.Typer(
@@ -56,6 +57,7 @@ app.add_typer(experiments, name="experiments")
 app.add_typer(runs, name="runs")
 app.add_typer(models, name="models")
 app.add_typer(services, name="services")
+app.add_typer(server, name="server")
 
 
 def main() -> None:
