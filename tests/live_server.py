@@ -18,6 +18,15 @@ import uvicorn
 from mlyard.server import create_app
 from mlyard.workspace import Workspace
 
+_SERVED: dict[str, Workspace] = {}
+
+
+def backing(ws: Workspace) -> Workspace:
+    """The workspace behind ``ws``: the server's own, for a workspace a live server
+    serves; else ``ws`` itself. Tests reach through it to what the server keeps on its
+    machine — its folders, blobs and service processes — to damage or inspect them."""
+    return _SERVED.get(ws.url, ws)
+
 
 @contextmanager
 def live_server(url: str, artifact_root: str | None = None, gate: Any = None) -> Iterator[str]:
@@ -35,8 +44,11 @@ def live_server(url: str, artifact_root: str | None = None, gate: Any = None) ->
     try:
         _wait_until(lambda: server.started or not thread.is_alive())
         assert thread.is_alive(), "the server thread died while starting"
-        yield f"http://127.0.0.1:{port}"
+        base = f"http://127.0.0.1:{port}"
+        _SERVED[base] = ws
+        yield base
     finally:
+        _SERVED.pop(f"http://127.0.0.1:{port}", None)
         server.should_exit = True
         thread.join(timeout=60)
         sock.close()

@@ -8,10 +8,10 @@ import pytest
 from mlyard.store import open_store
 from mlyard.store._rest import RestStore
 from mlyard.wire.client import Connection
-from tests.conftest import BACKENDS, LOCAL_BACKENDS
+from tests.conftest import LOCAL_BACKENDS, SERVER_BACKENDS
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=LOCAL_BACKENDS + SERVER_BACKENDS)
 def store(request, tmp_path):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'store.db'}"

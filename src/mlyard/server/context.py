@@ -16,8 +16,8 @@ from typing import Any
 from fastapi import Depends, Request
 from fastapi.responses import Response
 
-from mlyard.workspace import Workspace
 from mlyard.wire import codec
+from mlyard.workspace import Workspace
 
 
 def reply(value: Any, as_type: Any = None, status: int = 200) -> Response:

@@ -62,7 +62,11 @@ class Metrics:
                 total = 0
                 for bound, n in zip((*BUCKETS, "+Inf"), counts, strict=True):
                     total += n
-                    lines.append(f'mlyard_request_seconds_bucket{{route="{route}",le="{bound}"}} {total}')
-                lines.append(f'mlyard_request_seconds_sum{{route="{route}"}} {self._sums[route]:.6f}')
+                    lines.append(
+                        f'mlyard_request_seconds_bucket{{route="{route}",le="{bound}"}} {total}'
+                    )
+                lines.append(
+                    f'mlyard_request_seconds_sum{{route="{route}"}} {self._sums[route]:.6f}'
+                )
                 lines.append(f'mlyard_request_seconds_count{{route="{route}"}} {total}')
         return "\n".join(lines) + "\n"

@@ -37,7 +37,9 @@ def app_from_env():
     ws = Workspace.open(
         os.environ[_ENV["url"]], artifact_root=os.environ.get(_ENV["artifacts"]) or None
     )
-    return create_app(ws, gate=gate_for(ws, os.environ.get(_ENV["auth"]) != "off"), close_workspace=True)
+    return create_app(
+        ws, gate=gate_for(ws, os.environ.get(_ENV["auth"]) != "off"), close_workspace=True
+    )
 
 
 def is_loopback(host: str) -> bool:

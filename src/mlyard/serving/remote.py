@@ -6,7 +6,7 @@ service's scoring URI, not through the server.
 
 Example:
     >>> ws = Workspace.open("http://127.0.0.1:8765")  # doctest: +SKIP
-    >>> service = Model.deploy(ws, "svc", [model])  # the server's deployer starts it  # doctest: +SKIP
+    >>> service = Model.deploy(ws, "svc", [model])  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -49,7 +49,9 @@ class RemoteServices(Services):
         return _record(answer["record"])
 
     def _show(self, name: str) -> None:
-        stages = [Stage(n, d, at) for at, n, d in self.conn.call("GET", self._path(name, "/stages"))]
+        stages = [
+            Stage(n, d, at) for at, n, d in self.conn.call("GET", self._path(name, "/stages"))
+        ]
         if stages:
             printer = StagePrinter(stages[0].at, True)
             for stage in stages:

@@ -7,7 +7,7 @@ its own host (:class:`mlyard.serving.remote.RemoteServices`), which answers with
 ``LocalServices`` of its own.
 
 Example:
-    >>> record = ws.services.deploy("svc", ["diabetes:1"], overwrite=False, config=None)  # doctest: +SKIP
+    >>> record = ws.services.deploy("svc", ["m:1"], False, None)  # doctest: +SKIP
     >>> ws.services.wait("svc", show_output=True, timeout=None).state  # doctest: +SKIP
     <DeploymentState.HEALTHY: 'Healthy'>
 """

@@ -7,6 +7,7 @@ no ``..``, and on a local folder no symlink leading outside it. Writes stream.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Any
 
@@ -32,7 +33,7 @@ def info(name: str, path: str = _PATH, ws: Workspace = viewer) -> Response:
     store, key = _locate(ws, name, path)
     try:
         found = store._fs.info(key)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         raise NotFoundError(f"datastore {name!r} has nothing at {path!r}", field="path") from None
     return reply(_entry(store, found))
 
@@ -42,7 +43,7 @@ def ls(name: str, path: str = _PATH, ws: Workspace = viewer) -> Response:
     store, key = _locate(ws, name, path)
     try:
         found = store._fs.ls(key, detail=True)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         raise NotFoundError(f"datastore {name!r} has no folder {path!r}", field="path") from None
     return reply([_entry(store, f) for f in found], list[dict[str, Any]])
 
@@ -53,7 +54,7 @@ def find(name: str, path: str = _PATH, withdirs: bool = False, ws: Workspace = v
     store, key = _locate(ws, name, path)
     try:
         found = store._fs.find(key, withdirs=withdirs, detail=True)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         found = {}
     return reply([_entry(store, f) for f in found.values()], list[dict[str, Any]])
 
@@ -63,7 +64,9 @@ def read(name: str, path: str = _PATH, ws: Workspace = viewer) -> StreamingRespo
     store, key = _locate(ws, name, path)
     if not store._fs.isfile(key):
         raise NotFoundError(f"datastore {name!r} has no file {path!r}", field="path")
-    return StreamingResponse(chunks(store._fs.open(key, "rb")), media_type="application/octet-stream")
+    return StreamingResponse(
+        chunks(store._fs.open(key, "rb")), media_type="application/octet-stream"
+    )
 
 
 @router.put("/file", status_code=204)
@@ -82,7 +85,8 @@ async def write(request: Request, name: str, path: str = _PATH, ws: Workspace = 
     try:
         await run_reading(request, copy)
     except BaseException:
-        store._fs.rm_file(key) if store._fs.exists(key) else None
+        with contextlib.suppress(OSError):
+            store._fs.rm_file(key)  # nothing half-written stays
         raise
     return Response(status_code=204)
 

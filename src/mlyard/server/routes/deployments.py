@@ -32,13 +32,11 @@ def get_deployment(name: str, ws: Workspace = viewer) -> Response:
 
 @router.put("/{name}")
 def put_deployment(name: str, body: dict, ws: Workspace = admin) -> Response:
-    record = codec.load(body, DeploymentRecord)
+    record: DeploymentRecord = codec.load(body, DeploymentRecord)
     if record.name != name:
         from mlyard.errors import InvalidInputError
 
-        raise InvalidInputError(
-            f"the record is named {record.name!r}, not {name!r}", field="name"
-        )
+        raise InvalidInputError(f"the record is named {record.name!r}, not {name!r}", field="name")
     return reply(ws.store.put_deployment(record))
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from mlyard.store._base import DatasetStore
 from mlyard.store._rest.base import RestBase, q
-from mlyard.store.records import DatastoreRecord, DatasetVersionRecord, FileRecord
+from mlyard.store.records import DatasetVersionRecord, DatastoreRecord, FileRecord
 from mlyard.wire import requests as r
 
 

@@ -7,7 +7,6 @@ from collections.abc import Iterable, Sequence
 
 from mlyard.store._base import TrackingStore
 from mlyard.store._rest.base import RestBase, q
-from mlyard.store.search import check_page, parse_filter, parse_order_by
 from mlyard.store.records import (
     ExperimentRecord,
     FileRecord,
@@ -15,6 +14,7 @@ from mlyard.store.records import (
     RunRecord,
     RunStatus,
 )
+from mlyard.store.search import check_page, parse_filter, parse_order_by
 from mlyard.wire import requests as r
 
 
