@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 DEMO   := demo
+VENDOR := src/mlyard/static/vendor
+ASSETS := $(VENDOR)/.installed
 
 .PHONY: demo test lint bench clean
 
@@ -11,13 +13,22 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.core: pyproject.toml | $(BIN)/python
+$(VENV)/.core: pyproject.toml $(ASSETS) | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
-$(VENV)/.dev: pyproject.toml | $(BIN)/python
+$(VENV)/.dev: pyproject.toml $(ASSETS) | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@ $(VENV)/.core
+
+# Front-end assets from the npm registry (pinned by package-lock.json), copied into the
+# package so that a wheel carries them and no page loads from a CDN.
+$(ASSETS): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/swagger-ui-dist
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
+	   node_modules/swagger-ui-dist/favicon-32x32.png $(VENDOR)/swagger-ui-dist/
+	touch $@
 
 # The reference scenario on an embedded workspace in ./demo; the service it starts
 # keeps running (stop it with: .venv/bin/mlyard -w demo/yard services delete diabetes-service).
@@ -41,4 +52,4 @@ bench: $(VENV)/.dev
 
 clean:
 	-$(BIN)/mlyard -w $(DEMO)/yard services delete diabetes-service 2>/dev/null
-	rm -rf $(DEMO) .pytest_cache .ruff_cache
+	rm -rf $(DEMO) .pytest_cache .ruff_cache node_modules $(VENDOR)

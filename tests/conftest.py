@@ -1,28 +1,31 @@
 """Shared fixtures: one ``ws`` fixture over every backend, the PostgreSQL service.
 
 Every test that takes ``ws`` runs once per backend: an embedded folder workspace
-(SQLite) and a PostgreSQL workspace (marked ``postgres``; the remote backend joins
-next). Tests about one backend's own behaviour take ``folder_ws`` instead.
+(SQLite), a PostgreSQL workspace (marked ``postgres``), and a live ``mlyard server``
+on loopback serving each of them (the PostgreSQL one with its artifacts on S3, moto's
+server). Tests about what only an embedded workspace does (its own processes and
+folders) take ``local_ws``; tests about one backend's own behaviour take ``folder_ws``.
 """
 
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from mlyard import Workspace
 
-S3_BUCKET = "mlyard-contract"
 PG_URL = os.environ.get("MLYARD_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+LOCAL_BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+SERVER_BACKENDS = ["server", pytest.param("server-postgresql-s3", marks=pytest.mark.postgres)]
+# The server backends join `ws` once the SDK suite passes over them (issue 6, under way);
+# the store contract already runs over them (tests/store/conftest.py).
+BACKENDS = LOCAL_BACKENDS
+BUCKET = "mlyard-tests"
 
 
 def pytest_configure(config):
@@ -44,17 +47,39 @@ def _quiet_env(monkeypatch, tmp_path):
     monkeypatch.setenv("MLYARD_HOME", str(tmp_path / "home"))
 
 
+def _open(request, backend: str, tmp_path: Path) -> Iterator[Workspace]:
+    if backend == "sqlite":
+        workspace = Workspace.open(tmp_path / "yard")
+    elif backend == "postgresql":
+        url = request.getfixturevalue("pg_url")
+        workspace = Workspace.open(url, artifact_root=str(tmp_path / "artifacts"))
+    else:
+        from tests.live_server import live_server
+
+        if backend == "server":
+            url, root = str(tmp_path / "served"), None
+        else:
+            url, root = request.getfixturevalue("pg_url"), request.getfixturevalue("s3_prefix")
+        with live_server(url, root) as server_url:
+            workspace = Workspace.open(server_url)
+            yield workspace
+            workspace.close()
+        return
+    yield workspace
+    workspace.close()
+
+
 @pytest.fixture(params=BACKENDS)
 def ws(request, tmp_path: Path):
     """A fresh workspace on each backend. ``ws.url`` reopens it, also in subprocesses
     (which inherit ``MLYARD_HOME``)."""
-    if request.param == "sqlite":
-        workspace = Workspace.open(tmp_path / "yard")
-    else:
-        url = request.getfixturevalue("pg_url")
-        workspace = Workspace.open(url, artifact_root=str(tmp_path / "artifacts"))
-    yield workspace
-    workspace.close()
+    yield from _open(request, request.param, tmp_path)
+
+
+@pytest.fixture(params=LOCAL_BACKENDS)
+def local_ws(request, tmp_path: Path):
+    """A fresh embedded workspace (SQLite, PostgreSQL), for what runs on this machine."""
+    yield from _open(request, request.param, tmp_path)
 
 
 @pytest.fixture
@@ -120,12 +145,16 @@ def wait_until():
 
 
 def _free_port() -> int:
+    import socket
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
 def _answers(port: int) -> bool:
+    import socket
+
     try:
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
     except OSError:
@@ -135,23 +164,17 @@ def _answers(port: int) -> bool:
 
 @pytest.fixture(scope="session")
 def s3_endpoint(tmp_path_factory):
-    """moto's S3 server on a free loopback port, with bucket ``S3_BUCKET``."""
+    """moto's S3 server on a free loopback port, with bucket ``BUCKET``."""
+    import subprocess
+    import sys
+
     import boto3
 
     port = _free_port()
     log_path = tmp_path_factory.mktemp("moto") / "moto.log"
+    command = [str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1"]
     with open(log_path, "wb") as log:
-        server = subprocess.Popen(
-            [
-                str(Path(sys.executable).with_name("moto_server")),
-                "-H",
-                "127.0.0.1",
-                "-p",
-                str(port),
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        server = subprocess.Popen([*command, "-p", str(port)], stdout=log, stderr=log)
     try:
         _wait_until(lambda: server.poll() is not None or _answers(port))
         assert server.poll() is None, log_path.read_text()
@@ -163,7 +186,7 @@ def s3_endpoint(tmp_path_factory):
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
         )
-        client.create_bucket(Bucket=S3_BUCKET)
+        client.create_bucket(Bucket=BUCKET)
         client.close()
         yield url
     finally:
@@ -172,14 +195,13 @@ def s3_endpoint(tmp_path_factory):
 
 
 @pytest.fixture
-def s3_root(s3_endpoint, tmp_path, monkeypatch) -> str:
-    """A fresh ``s3://`` prefix on moto's server, for this process and its children."""
-    # botocore reads the endpoint and credentials from the environment; the developer's
-    # own AWS configuration must not leak in.
+def s3_prefix(s3_endpoint, tmp_path, monkeypatch) -> str:
+    """A fresh ``s3://`` prefix on moto's server; this process (and its children) reach
+    it through the standard AWS variables, never the developer's own configuration."""
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", s3_endpoint)
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    return f"s3://{S3_BUCKET}/{uuid.uuid4().hex}"
+    return f"s3://{BUCKET}/{uuid.uuid4().hex}"

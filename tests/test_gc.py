@@ -16,6 +16,7 @@ from sklearn.linear_model import Ridge
 from mlyard import Dataset, Experiment, Model, processes
 from mlyard.errors import InvalidInputError
 from mlyard.gc import Garbage, collect_garbage
+from tests.live_server import backing
 
 SENT = 3 << 20  # what the interrupted writer gets to store: three of its 1 MiB chunks
 PUT_STDIN = (
@@ -129,7 +130,7 @@ def test_temporaries_of_dead_processes_go_those_of_live_ones_stay(ws, system_tmp
     busy_part.write_bytes(b"1,2\n")
     (datastore / "raw" / "x.csv").write_bytes(b"1,2\n")  # a file, not a temporary
 
-    stale_blob_tmp = Path(ws.blobs.root, "tmp")  # where the blob store stages writes
+    stale_blob_tmp = Path(backing(ws).blobs.root, "tmp")  # where the blob store stages writes
     (stale_blob_tmp / f"{dead}-0123abcd").write_bytes(b"b" * 7)
     (stale_blob_tmp / f"{live}-0123abcd").write_bytes(b"b" * 7)
 

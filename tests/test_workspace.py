@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from mlyard import Experiment, Workspace
-from mlyard.errors import InvalidInputError
+from mlyard.errors import InvalidInputError, StoreError
 
 
 def test_folder_workspace_layout_and_reopen(tmp_path):
@@ -39,11 +39,17 @@ def test_bad_urls(tmp_path):
     with pytest.raises(InvalidInputError) as err:
         Workspace.open(tmp_path / "file")
     assert err.value.field == "url"
+    with pytest.raises(StoreError, match="cannot reach the mlyard server at http://127.0.0.1:1"):
+        Workspace.open("http://127.0.0.1:1")
     with pytest.raises(InvalidInputError) as err:
-        Workspace.open("http://localhost:1")
-    assert err.value.field == "url"
+        Workspace.open("http://127.0.0.1:1", artifact_root=str(tmp_path))
+    assert err.value.field == "artifact_root"
+
+
+@pytest.mark.postgres
+def test_a_new_database_workspace_needs_an_artifact_root(pg_url):
     with pytest.raises(InvalidInputError) as err:
-        Workspace.open("postgresql://postgres@127.0.0.1/test")
+        Workspace.open(pg_url)
     assert err.value.field == "artifact_root"
 
 

@@ -58,7 +58,16 @@ class GcReport:
 
 
 def collect_garbage(ws: Workspace, *, dry_run: bool = False, min_age: float = 3600.0) -> GcReport:
-    """Remove stale temporaries and unreferenced blobs older than ``min_age`` seconds."""
+    """Remove stale temporaries and unreferenced blobs older than ``min_age`` seconds.
+
+    On a remote workspace the server collects: the temporaries are its own, and only
+    it can tell whether the processes that left them still run.
+    """
+    if ws.server is not None:
+        from mlyard.wire.requests import Collect
+
+        body = Collect(dry_run=dry_run, min_age=min_age)
+        return ws.server.call("POST", "/api/v1/workspace/gc", body, as_type=GcReport)
     report = GcReport(dry_run)
     _blob_temporaries(ws, report)
     _datastore_parts(ws, report)

@@ -30,7 +30,17 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("workspace", "./yard", "Workspace the CLI opens: a folder, or a database URL."),
+    Setting(
+        "workspace",
+        "./yard",
+        "Workspace the SDK and CLI open: a folder, a database URL or a server URL.",
+    ),
+    Setting(
+        "tracking_uri",
+        "",
+        "An mlyard server URL (http://host:port) to open instead of MLYARD_WORKSPACE.",
+    ),
+    Setting("token", "", "The token sent to an mlyard server (see `mlyard tokens create`)."),
     Setting(
         "flush_interval", 1.0, "Seconds between background flushes of buffered metrics.", float
     ),

@@ -22,11 +22,16 @@ from mlyard.names import check_name
 from mlyard.store import Store, open_store
 
 if TYPE_CHECKING:
+    from fsspec import AbstractFileSystem
+
     from mlyard.data.datastore import Datastore
     from mlyard.serving.deployer import Deployer
+    from mlyard.serving.services import Services
+    from mlyard.wire.client import Connection
 
 DEFAULT_DATASTORE = "default"
 _DB_SCHEMES = ("sqlite:", "postgresql:", "postgresql+", "postgres:")
+_HTTP_SCHEMES = ("http://", "https://")
 _ARTIFACT_ROOT = "artifact_root"
 
 
@@ -38,26 +43,28 @@ class Backends:
     blobs: BlobStore
     home: Path  # service folders and logs of this machine
     default_datastore: str  # URL of the default datastore
+    server: Connection | None = None  # a workspace served by `mlyard server`
 
 
 def open_backends(
-    url: str, *, artifact_root: str | None = None, home: str | Path | None = None, create: bool
+    url: str,
+    *,
+    artifact_root: str | None = None,
+    home: str | Path | None = None,
+    create: bool,
+    token: str | None = None,
 ) -> Backends:
     """Turn a workspace URL into its backends.
 
     Args:
-        url: a folder, ``sqlite:///…`` or ``postgresql://…``.
+        url: a folder, ``sqlite:///…``, ``postgresql://…`` or ``http(s)://`` (a server).
+        token: for a server, the token it knows the caller by.
         artifact_root: for database URLs, where blobs live; needed the first time only.
         home: this machine's folder for the workspace's services (database URLs).
         create: make a missing folder workspace; when False, a missing one is an error.
     """
-    if url.startswith(("http://", "https://")):
-        raise InvalidInputError(
-            f"cannot open {url!r}: this build of mlyard opens workspace folders and "
-            "database URLs only",
-            field="url",
-            fix="pass a folder such as ./yard or a postgresql:// URL",
-        )
+    if url.startswith(_HTTP_SCHEMES):
+        return _server_backends(url, token, artifact_root)
     if is_database_url(url):
         return _database_backends(url, artifact_root, home)
     return _folder_backends(Path(url.removeprefix("file://")), artifact_root, create)
@@ -76,6 +83,23 @@ def store_url(url: str | Path) -> str:
         return text
     folder = _workspace_folder(Path(text.removeprefix("file://")), create=False)
     return f"sqlite:///{folder / 'mlyard.db'}"
+
+
+def _server_backends(url: str, token: str | None, artifact_root: str | None) -> Backends:
+    from mlyard.artifacts.http import HttpBlobStore
+    from mlyard.store._rest import RestStore
+    from mlyard.wire.client import Connection
+
+    if artifact_root:
+        raise InvalidInputError(
+            f"the server at {url} keeps its own artifacts; artifact_root is not yours to set",
+            field="artifact_root",
+            fix="leave artifact_root out (it is chosen with `mlyard server --artifacts`)",
+        )
+    conn = Connection(url, token)
+    key = hashlib.sha256(url.encode()).hexdigest()[:12]
+    home = Path(str(settings.get("home"))).expanduser() / "servers" / key
+    return Backends(RestStore(conn), HttpBlobStore(conn), home, "", conn)
 
 
 def _workspace_folder(folder: Path, create: bool) -> Path:
@@ -145,11 +169,19 @@ class Workspace:
         'default'
     """
 
-    def __init__(self, url: str, store: Store, blobs: BlobStore, home: Path):
+    def __init__(
+        self,
+        url: str,
+        store: Store,
+        blobs: BlobStore,
+        home: Path,
+        server: Connection | None = None,
+    ):
         self.url = url
         self.store = store
         self.blobs = blobs
         self.home = home
+        self.server = server  # set when `mlyard server` serves this workspace
 
     @classmethod
     def open(
@@ -159,12 +191,15 @@ class Workspace:
         artifact_root: str | None = None,
         home: str | Path | None = None,
         create: bool = True,
+        token: str | None = None,
     ) -> Workspace:
         """Open the workspace at ``url``, creating it if missing (unless ``create=False``).
 
         Args:
-            url: a folder (default ``$MLYARD_WORKSPACE`` or ``./yard``), or a database
-                URL such as ``postgresql://user@host/db``.
+            url: a folder (default ``$MLYARD_TRACKING_URI``, else ``$MLYARD_WORKSPACE``,
+                else ``./yard``), a database URL such as ``postgresql://user@host/db``,
+                or the URL of an ``mlyard server`` (``http://host:port``).
+            token: the token a server knows you by (default ``$MLYARD_TOKEN``).
             artifact_root: where blobs live, for a new database workspace (a folder or
                 an fsspec URL); remembered by the database afterwards.
             home: this machine's folder for the services of a database workspace
@@ -172,13 +207,25 @@ class Workspace:
             create: when False, a folder without a workspace is a ``NotFoundError``
                 instead of a new workspace.
         """
-        text = str(url if url is not None else settings.get("workspace"))
-        b = open_backends(text, artifact_root=artifact_root, home=home, create=create)
-        ws = cls(text if is_database_url(text) else str(b.home), b.store, b.blobs, b.home)
+        if url is None:
+            url = settings.get("tracking_uri") or settings.get("workspace")
+        text = str(url)
+        b = open_backends(
+            text,
+            artifact_root=artifact_root,
+            home=home,
+            create=create,
+            token=token or settings.get("token") or None,
+        )
+        local = not text.startswith(_DB_SCHEMES + _HTTP_SCHEMES)
+        ws = cls(str(b.home) if local else text.rstrip("/"), b.store, b.blobs, b.home, b.server)
         try:
             b.store.get_datastore(None)
         except NotFoundError:
             b.store.register_datastore(DEFAULT_DATASTORE, b.default_datastore, is_default=True)
+        except BaseException:
+            b.store.close()
+            raise
         from mlyard.tracking.liveness import handle_sigterm
 
         # SIGTERM then unwinds like Ctrl-C: temporaries are removed, writes roll back.
@@ -190,12 +237,47 @@ class Workspace:
         """What runs this workspace's services on this machine."""
         from mlyard.serving.deployer import LocalDeployer
 
+        if self.server is not None:
+            raise InvalidInputError(
+                f"the services of {self.url} run on the server, not on this machine",
+                field="workspace",
+                fix="use Webservice(ws, name) and its methods; the server deploys them",
+            )
         return LocalDeployer(self.home / "deployments")
+
+    @cached_property
+    def services(self) -> Services:
+        """Deploys and watches services: here, or through the server."""
+        if self.server is not None:
+            from mlyard.serving.remote import RemoteServices
+
+            return RemoteServices(self.server)
+        from mlyard.serving.services import LocalServices
+
+        return LocalServices(self)
+
+    def datastore_fs(self, name: str, url: str) -> tuple[AbstractFileSystem, str]:
+        """The filesystem and root path holding datastore ``name`` (at ``url``)."""
+        if self.server is not None:  # its files are the server's to reach
+            from mlyard.data.remote_fs import ServerFileSystem
+
+            return ServerFileSystem(self.server, name), ""
+        import fsspec
+
+        try:
+            fs, root = fsspec.core.url_to_fs(self.resolve_url(url))
+        except (ImportError, ValueError) as e:  # a missing extra, an unknown scheme
+            raise InvalidInputError(
+                f"datastore {name!r} cannot open {url!r}: {e}",
+                field="url",
+                fix='install the extra for its scheme, e.g. pip install "mlyard[s3]"',
+            ) from e
+        return fs, root.rstrip("/")
 
     # -- datastores ----------------------------------------------------------------
     def resolve_url(self, url: str) -> str:
         """Turn a workspace-relative datastore URL (``./…``) into an absolute one."""
-        if url.startswith("./"):
+        if url.startswith("./") and self.server is None:
             return str(Path(self.home) / url[2:])
         return url
 

@@ -43,7 +43,7 @@ def destination(request, tmp_path) -> tuple[str, str | None]:
         return str(tmp_path / "dst"), None
     url = request.getfixturevalue("pg_url")
     if request.param == "postgresql+s3":
-        return url, request.getfixturevalue("s3_root")
+        return url, request.getfixturevalue("s3_prefix")
     return url, str(tmp_path / "dst-artifacts")
 
 

@@ -1,7 +1,7 @@
 """The blob-store contract, run against every backend: a local folder and S3.
 
-S3 is moto's server (the ``s3_root`` fixture of tests/conftest.py): each test gets its
-own prefix in one bucket.
+S3 is moto's server on a free loopback port, started once for the session; each test
+gets its own prefix in one bucket.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from mlyard.errors import IntegrityError, NotFoundError
 
 
 @pytest.fixture(params=["folder", "s3"])
-def blobs(request, tmp_path) -> FsspecBlobStore:
+def blobs(request, tmp_path, monkeypatch) -> FsspecBlobStore:
     if request.param == "folder":
         return FsspecBlobStore(tmp_path / "blobs")
-    return FsspecBlobStore(request.getfixturevalue("s3_root"))
+    return FsspecBlobStore(request.getfixturevalue("s3_prefix"))
 
 
 def sha(data: bytes) -> str:

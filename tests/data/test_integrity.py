@@ -12,6 +12,7 @@ import pytest
 from mlyard import Dataset, Experiment
 from mlyard.errors import IntegrityError, NotFoundError
 from tests.data.data_helpers import sha, write
+from tests.live_server import backing
 
 CLEAN = "1,2,3\n4,5,6\n7,8,9\n"
 SAME_SIZE = "1,2,3\n4,5,6\n7,8,0\n"  # one digit changed in place: the size says nothing
@@ -97,7 +98,7 @@ def test_files_never_uploaded_through_mlyard_are_registered_as_they_are(ws, uplo
 
 
 def corrupt_blob(ws, sha256: str, data: bytes) -> None:
-    blob = Path(ws.blobs.path(sha256))
+    blob = Path(backing(ws).blobs.path(sha256))
     os.chmod(blob, stat.S_IRUSR | stat.S_IWUSR)  # blobs are stored read-only
     blob.write_bytes(data)
 

@@ -17,6 +17,7 @@ from mlyard.errors import (
     NotFoundError,
 )
 from tests.data.data_helpers import sha, tree, write
+from tests.live_server import backing
 
 
 @pytest.fixture
@@ -110,7 +111,7 @@ def test_registered_data_survives_overwriting_the_datastore(ws, features, store,
 
 def test_a_corrupted_blob_is_detected_on_read(ws, features, tmp_path):
     reg = features.register(ws, name="features")
-    blob = Path(ws.blobs.path(reg.files[0].sha256))
+    blob = Path(backing(ws).blobs.path(reg.files[0].sha256))
     os.chmod(blob, stat.S_IRUSR | stat.S_IWUSR)
     data = blob.read_bytes()
     blob.write_bytes(data.replace(b"1.1", b"7.1", 1))  # still valid CSV, other numbers
@@ -125,7 +126,7 @@ def test_a_corrupted_blob_is_detected_on_read(ws, features, tmp_path):
 
 def test_a_corrupted_blob_that_no_longer_parses_is_still_an_integrity_error(ws, features):
     reg = features.register(ws, name="features")
-    blob = Path(ws.blobs.path(reg.files[0].sha256))
+    blob = Path(backing(ws).blobs.path(reg.files[0].sha256))
     os.chmod(blob, stat.S_IRUSR | stat.S_IWUSR)
     blob.write_bytes(b"1,2\n1,2,3,4,5\n")
     with pytest.raises(IntegrityError):

@@ -15,6 +15,7 @@ from sklearn.linear_model import Ridge
 
 from mlyard import Dataset, Experiment, Model
 from mlyard.errors import IntegrityError, InvalidInputError, NotFoundError
+from tests.live_server import backing
 
 X = pd.DataFrame({"a": np.arange(10.0), "b": np.arange(10.0) ** 2})
 Y = pd.Series(np.arange(10.0), name="y")
@@ -42,7 +43,7 @@ def run(ws):
 
 
 def corrupt(ws, sha256: str) -> None:
-    blob = Path(ws.blobs.path(sha256))
+    blob = Path(backing(ws).blobs.path(sha256))
     os.chmod(blob, stat.S_IRUSR | stat.S_IWUSR)  # blobs are stored read-only
     data = blob.read_bytes()
     blob.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))  # one bit, same size

@@ -9,6 +9,7 @@ from sklearn.linear_model import LogisticRegression, Ridge
 
 from mlyard import Experiment, Model, ResourceConfiguration
 from mlyard.errors import AlreadyExistsError, IntegrityError, InvalidInputError, NotFoundError
+from tests.live_server import backing
 
 
 @pytest.fixture
@@ -137,7 +138,7 @@ def test_corrupted_blob_is_refused(ws, tmp_path):
     path = tmp_path / "m.joblib"
     joblib.dump(Ridge().fit([[0.0], [1.0]], [0.0, 1.0]), path)
     m = Model.register(ws, "c", path, model_framework="ScikitLearn")
-    blob = ws.blobs.path(m.manifest.files[0].sha256)
+    blob = backing(ws).blobs.path(m.manifest.files[0].sha256)
     import os
 
     os.chmod(blob, 0o644)

@@ -13,6 +13,7 @@ from mlyard import Workspace
 from mlyard.errors import ConflictError, LockedError
 from mlyard.processes import alive, machine
 from mlyard.serving import Webservice, deploy, services_up
+from tests.live_server import backing
 
 
 def _other_machine(ws, tmp_path, monkeypatch) -> Workspace:
@@ -78,7 +79,7 @@ def test_concurrent_overwrite_deploys_leave_exactly_the_recorded_server(ws, diab
         )
         for _ in range(n)
     ]
-    folder = ws.deployer.folder("contested").path
+    folder = backing(ws).deployer.folder("contested").path
     try:
         for p in procs:
             assert p.stdout is not None and p.stdout.readline().strip() == "ready"

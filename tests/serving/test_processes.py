@@ -19,6 +19,7 @@ from pytest import approx
 from mlyard.errors import DeploymentFailedError, NotFoundError
 from mlyard.processes import alive as process_alive
 from mlyard.serving import DeploymentConfig, Webservice, services_up
+from tests.live_server import backing
 
 DEPLOY_SCRIPT = textwrap.dedent(
     """
@@ -41,13 +42,15 @@ DEPLOY_SCRIPT = textwrap.dedent(
     )
     service = deploy(ws, "outliving", [record], deployment_config={"start": sys.argv[3]})
     service.wait_for_deployment(show_output=True)
-    print(json.dumps({"pid": ws.deployer.pid("outliving"), "port": service.port}))
+    print(json.dumps({"pid": backing(ws).deployer.pid("outliving"), "port": service.port}))
     """
 )
 
 
 def _mode(ws, name: str) -> str:
-    return json.loads((ws.home / "deployments" / name / "process.json").read_text())["mode"]
+    return json.loads((backing(ws).home / "deployments" / name / "process.json").read_text())[
+        "mode"
+    ]
 
 
 def _port_open(port: int) -> bool:
@@ -101,7 +104,7 @@ def test_spawn_mode_runs_a_fresh_interpreter(ws, services, diabetes_record, diab
     service = services("spawned", [diabetes_record], deployment_config={"start": "spawn"})
     service.wait_for_deployment()
     assert _mode(ws, "spawned") == "spawn"
-    cmdline = psutil.Process(ws.deployer.pid("spawned")).cmdline()
+    cmdline = psutil.Process(backing(ws).deployer.pid("spawned")).cmdline()
     assert cmdline[1:3] == ["-m", "mlyard.serving.scoring"]
     answer = service.run({"data": X[0:3].to_dict(orient="records")})
     assert answer["predict"] == approx(model.predict(X[0:3]).tolist())
@@ -123,7 +126,7 @@ def test_a_forked_server_holds_none_of_the_deployers_sockets(ws, services, diabe
         held = listener.getsockname()[1]
         services("forked", [diabetes_record], deployment_config={"start": "fork"})
         Webservice(ws, "forked").wait_for_deployment()
-    server = psutil.Process(ws.deployer.pid("forked"))
+    server = psutil.Process(backing(ws).deployer.pid("forked"))
     ports = {c.laddr.port for c in server.net_connections() if c.status == "LISTEN"}
     assert ports == {ws.store.get_deployment("forked").port}
     assert held not in ports
@@ -153,7 +156,7 @@ def test_services_up_restarts_a_killed_service_on_its_port(
 
 
 def test_a_corrupted_blob_fails_the_deployment_clearly(ws, services, diabetes_record):
-    blob = Path(ws.blobs.path(diabetes_record.manifest["files"][0]["sha256"]))
+    blob = Path(backing(ws).blobs.path(diabetes_record.manifest["files"][0]["sha256"]))
     blob.chmod(0o644)
     blob.write_bytes(blob.read_bytes()[:-8] + b"tampered")
     with pytest.raises(DeploymentFailedError, match="corrupted") as err:
@@ -174,7 +177,9 @@ def test_a_model_file_changed_on_disk_is_caught_by_the_server(
     pid = service.pid
     os.kill(pid, signal.SIGKILL)
     wait_until(lambda: not process_alive(pid))
-    model_file = ws.home / "deployments" / "tampered" / "models" / "diabetes" / "1" / "model.joblib"
+    model_file = (
+        backing(ws).home / "deployments" / "tampered" / "models" / "diabetes" / "1" / "model.joblib"
+    )
     model_file.write_bytes(model_file.read_bytes() + b"\0")
 
     outcome = services_up(ws)["tampered"]

@@ -20,6 +20,7 @@ from mlyard.errors import (
 )
 from mlyard.processes import alive as process_alive
 from mlyard.serving import DeploymentConfig, Webservice, deploy
+from tests.live_server import backing
 
 
 def _port_open(port: int) -> bool:
@@ -149,7 +150,7 @@ def test_delete_stops_the_process_closes_the_port_and_forgets_it(ws, services, d
     service = services("short-lived", [diabetes_record])
     service.wait_for_deployment()
     record = ws.store.get_deployment("short-lived")
-    folder = ws.deployer.folder("short-lived").path
+    folder = backing(ws).deployer.folder("short-lived").path
     pid = service.pid
     assert process_alive(pid) and _port_open(record.port)
     service.delete()
@@ -167,7 +168,7 @@ def test_overwrite_replaces_the_service_on_the_same_port(ws, services, diabetes,
     second_model = Ridge(alpha=10.0).fit(X, y)
     first = services("replaced", [register_model("d", first_model, X)])
     first.wait_for_deployment()
-    old_pid = ws.deployer.pid("replaced")
+    old_pid = backing(ws).deployer.pid("replaced")
 
     with pytest.raises(AlreadyExistsError, match="overwrite=True"):
         deploy(ws, "replaced", [register_model("d", second_model, X)])
@@ -239,7 +240,7 @@ def test_an_unknown_model_version_is_not_found(ws, diabetes_record):
 
 
 def test_state_checks_the_process_not_only_the_record(ws, diabetes_service, wait_until):
-    pid = ws.deployer.pid("diabetes-service")
+    pid = backing(ws).deployer.pid("diabetes-service")
     assert diabetes_service.state == "Healthy"
     psutil.Process(pid).kill()
     wait_until(lambda: not process_alive(pid))

@@ -71,8 +71,11 @@ class BlobStore(ABC):
         """
 
     @abstractmethod
-    def open(self, sha256: str, name: str | None = None) -> BinaryIO:
-        """A verifying stream of the blob (``name`` labels it in errors)."""
+    def open(self, sha256: str, name: str | None = None, *, verify: bool = True) -> BinaryIO:
+        """A verifying stream of the blob (``name`` labels it in errors).
+
+        ``verify=False`` only for a relay whose reader verifies at its own end (the
+        server streaming a blob to a client)."""
 
     @abstractmethod
     def exists(self, sha256: str) -> bool: ...

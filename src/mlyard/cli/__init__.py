@@ -13,6 +13,7 @@ from mlyard.cli.db import db
 from mlyard.cli.experiments import experiments, runs
 from mlyard.cli.gc import gc
 from mlyard.cli.models import models
+from mlyard.cli.server import server
 from mlyard.cli.services import deploy, services
 
 app = typer.Typer(
@@ -58,6 +59,7 @@ app.add_typer(runs, name="runs")
 app.add_typer(models, name="models")
 app.add_typer(services, name="services")
 app.add_typer(db, name="db")
+app.add_typer(server, name="server")
 
 
 def main() -> None:

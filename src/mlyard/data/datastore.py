@@ -14,7 +14,6 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-import fsspec
 from fsspec import AbstractFileSystem
 from fsspec.implementations.local import LocalFileSystem
 
@@ -296,15 +295,7 @@ class Datastore:
 
     def _resolve(self) -> tuple[AbstractFileSystem, str]:
         if self._filesystem is None:
-            try:
-                fs, root = fsspec.core.url_to_fs(self._url)
-            except (ImportError, ValueError) as e:  # a missing extra, an unknown scheme
-                raise InvalidInputError(
-                    f"datastore {self.name!r} cannot open {self._url!r}: {e}",
-                    field="url",
-                    fix='install the extra for its scheme, e.g. pip install "mlyard[s3]"',
-                ) from e
-            self._filesystem = (fs, root.rstrip("/"))
+            self._filesystem = self.workspace.datastore_fs(self.name, self._record.url)
         return self._filesystem
 
     def _find(self, rel: str) -> dict[str, int]:

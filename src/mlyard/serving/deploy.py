@@ -79,8 +79,23 @@ def deploy(
         >>> service.run({"data": [[0.0] * 10], "method": "predict"})  # doctest: +SKIP
         {'predict': [152.13]}
     """
-    started = time.time()
     ws = require_workspace(workspace)
+    check_name(name, "service name", field="name", max_length=63)
+    config = DeploymentConfig.coerce(deployment_config)
+    keys = [f"{r.name}:{r.version}" for r in resolve_models(ws, models)]
+    record = ws.services.deploy(name, keys, overwrite, config.to_dict())
+    return Webservice._of(ws, record)
+
+
+def deploy_here(
+    ws: Workspace,
+    name: str,
+    models: Sequence[Any],
+    overwrite: bool,
+    deployment_config: DeploymentConfig | dict[str, Any] | None,
+) -> DeploymentRecord:
+    """:func:`deploy` on this machine, through ``ws.deployer``; the stored record."""
+    started = time.time()
     check_name(name, "service name", field="name", max_length=63)
     config = DeploymentConfig.coerce(deployment_config)
     records = resolve_models(ws, models)
@@ -102,14 +117,14 @@ def deploy(
         folder.remove()
         folder.create()
         StageLog(folder.stages_path).add(RESOLVING, _describe(records), at=started)
-        ws.store.put_deployment(_new_record(ws, name, records, config, port))
+        record = ws.store.put_deployment(_new_record(ws, name, records, config, port))
         try:
             _materialize_all(ws, records, folder)
             folder.write_spec(_spec(name, records, config, port))
             _launch(ws, name, folder, mode)
         except Exception as e:
             raise fail_deployment(ws, name, e) from e
-    return Webservice(ws, name)
+    return record
 
 
 @contextmanager
@@ -150,7 +165,7 @@ def _holder_dead(holder: str) -> bool:
 
 def services_up(workspace: Workspace) -> dict[str, str]:
     """Restart every service of this machine whose process is gone (after a reboot or a
-    crash).
+    crash); on a remote workspace, those of the server's machine.
 
     Each restarts as a fresh process (spawn) on its recorded port and is checked like
     a new deployment. Services whose deployment failed are left alone, and so are
@@ -164,7 +179,11 @@ def services_up(workspace: Workspace) -> dict[str, str]:
         >>> services_up(ws)  # doctest: +SKIP
         {'diabetes-service': 'restarted'}
     """
-    ws = require_workspace(workspace)
+    return require_workspace(workspace).services.up()
+
+
+def services_up_here(ws: Workspace) -> dict[str, str]:
+    """:func:`services_up` for this machine's deployer."""
     outcome: dict[str, str] = {}
     restarting = []
     for record in ws.store.list_deployments():

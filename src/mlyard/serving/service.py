@@ -16,10 +16,8 @@ import orjson
 
 from mlyard.errors import InvalidInputError, ScoringError, ServiceError
 from mlyard.serving import client
-from mlyard.serving.config import DeploymentConfig
-from mlyard.serving.readiness import wait_ready
 from mlyard.serving.scoring.payload import encode_json
-from mlyard.store.records import DeploymentRecord, DeploymentState
+from mlyard.store.records import DeploymentRecord
 from mlyard.workspace import require_workspace
 
 if TYPE_CHECKING:
@@ -109,8 +107,7 @@ class Webservice:
     @property
     def pid(self) -> int | None:
         """The scoring process's pid, when the service runs on this machine."""
-        deployer = self.workspace.deployer
-        return deployer.pid(self.name) if deployer.owns(self._record) else None
+        return self.workspace.services.pid(self._record)
 
     def refresh(self) -> Webservice:
         """Re-read the stored record (another process may have changed it)."""
@@ -125,18 +122,7 @@ class Webservice:
         reality: whether the process runs (and is not a zombie) and whether ``/health``
         answers. Elsewhere it is the state that machine recorded last.
         """
-        record = self.refresh()._record
-        deployer = self.workspace.deployer
-        if record.state is DeploymentState.FAILED or not deployer.owns(record):
-            return record.state.value
-        if deployer.pid(record.name) is None:
-            return DeploymentState.TRANSITIONING.value  # still being deployed
-        transitioning = record.state is DeploymentState.TRANSITIONING
-        if not deployer.alive(record.name):
-            return (DeploymentState.FAILED if transitioning else DeploymentState.UNHEALTHY).value
-        if client.answers(self.health_uri, timeout=2.0):
-            return DeploymentState.HEALTHY.value
-        return (DeploymentState.TRANSITIONING if transitioning else DeploymentState.UNHEALTHY).value
+        return self.workspace.services.state(self.refresh()._record)
 
     # -- what it does -------------------------------------------------------------------
     def wait_for_deployment(self, show_output: bool = False, timeout_sec: float | None = None):
@@ -153,9 +139,7 @@ class Webservice:
                ...
                0.43 s  ready             http://127.0.0.1:40431/score
         """
-        self._record = wait_ready(
-            self.workspace, self.name, show_output=show_output, timeout=timeout_sec
-        )
+        self._record = self.workspace.services.wait(self.name, show_output, timeout_sec)
 
     def run(self, input_data: str | bytes | dict[str, Any]) -> Any:
         """Score ``input_data`` (a JSON string or a dict) and return the decoded answer.
@@ -197,8 +181,7 @@ class Webservice:
                 f"num_lines must be a whole number >= 0, got {num_lines!r:.40}",
                 field="num_lines",
             )
-        self.workspace.deployer.require_owner(self._record, "read the logs of")
-        return self.workspace.deployer.logs(self.name, num_lines)
+        return self.workspace.services.logs(self._record, num_lines)
 
     def delete(self) -> None:
         """Stop the service's process and remove its record and folder.
@@ -206,15 +189,7 @@ class Webservice:
         Raises:
             ConflictError: the service runs on another machine.
         """
-        from mlyard.serving.deploy import deploy_lock
-
-        record = self.refresh()._record
-        deployer = self.workspace.deployer
-        deployer.require_owner(record, "delete")
-        with deploy_lock(self.workspace, record.name, DeploymentConfig().ready_timeout):
-            deployer.stop(record.name)
-            self.workspace.store.delete_deployment(record.name)
-            deployer.remove(record.name)
+        self.workspace.services.delete(self.name)
 
     def __repr__(self) -> str:
         return (

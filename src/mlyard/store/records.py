@@ -143,9 +143,9 @@ class MetricSeries:
             return data
         if not isinstance(data, dict) or not isinstance(data.get("key"), str):
             raise ValueError("a metric series is {key, steps, values, timestamps}")
-        steps = _unb64(data["steps"], "<i8")
-        values = _unb64(data["values"], "<f8")
-        stamps = _unb64(data["timestamps"], "<i8")
+        steps = _unb64(data.get("steps"), "<i8")
+        values = _unb64(data.get("values"), "<f8")
+        stamps = _unb64(data.get("timestamps"), "<i8")
         if not (len(steps) == len(values) == len(stamps)):
             raise ValueError(f"metric {data['key']!r}: columns differ in length")
         return cls(data["key"], steps, values, stamps)
@@ -158,6 +158,20 @@ class MetricSeries:
             cls.from_wire,
             serialization=core_schema.plain_serializer_function_ser_schema(lambda s: s.to_wire()),
         )
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: Any, handler: Any) -> dict[str, Any]:
+        column = {"type": "string", "format": "byte", "description": "base64, little-endian"}
+        return {
+            "type": "object",
+            "properties": {
+                "key": {"type": "string"},
+                "steps": {**column, "title": "int64 steps"},
+                "values": {**column, "title": "float64 values"},
+                "timestamps": {**column, "title": "int64 ms since the epoch"},
+            },
+            "required": ["key", "steps", "values", "timestamps"],
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,7 +310,7 @@ def _b64(array: np.ndarray, dtype: str) -> str:
 
 def _unb64(text: Any, dtype: str) -> np.ndarray:
     if not isinstance(text, str):
-        raise ValueError("metric columns are base64 text")
+        raise ValueError("metric columns (steps, values, timestamps) are base64 text")
     return np.frombuffer(base64.b64decode(text, validate=True), dtype=dtype).astype(
         dtype[1:], copy=True
     )

@@ -48,7 +48,7 @@ def decode(data: bytes | str, as_type: type[T] | Any) -> T:
     try:
         return _adapter(as_type).validate_json(data)
     except ValidationError as e:
-        raise _invalid(e, as_type) from None
+        raise invalid(e, as_type) from None
 
 
 def dump(value: Any, as_type: Any = None) -> Any:
@@ -61,10 +61,10 @@ def load(obj: Any, as_type: type[T] | Any) -> T:
     try:
         return _adapter(as_type).validate_python(obj)
     except ValidationError as e:
-        raise _invalid(e, as_type) from None
+        raise invalid(e, as_type) from None
 
 
-def _invalid(err: ValidationError, as_type: Any) -> InvalidInputError:
+def invalid(err: ValidationError, as_type: Any) -> InvalidInputError:
     first = err.errors()[0]
     where = ".".join(str(p) for p in first.get("loc", ())) or "body"
     name = getattr(as_type, "__name__", str(as_type))

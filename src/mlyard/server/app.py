@@ -1,0 +1,130 @@
+"""The team server's app: the routers, one error table, guards, offline docs.
+
+``create_app(ws)`` builds the FastAPI app over an open workspace; it keeps nothing in
+memory that another server process on the same store would need (every answer comes
+from the store, the blob store or this host's deployer), so several processes — or
+several machines behind a load balancer — serve one workspace.
+
+Example:
+    >>> app = create_app(Workspace.open("./yard"))  # doctest: +SKIP
+    >>> uvicorn.run(app, port=8765)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+
+from mlyard import __version__, static
+from mlyard.errors import InvalidInputError, MethodNotAllowedError, MlyardError, NotFoundError
+from mlyard.server.gate import OpenGate
+from mlyard.server.limits import Abort, Guard
+from mlyard.server.metrics import Metrics
+from mlyard.server.routes import ROUTERS
+from mlyard.wire.errors import error_body
+from mlyard.workspace import Workspace
+
+log = logging.getLogger("mlyard.server")
+MAX_BODY = 64 << 20  # JSON bodies; blobs and datastore files stream without a limit
+BODY_TIMEOUT = 30.0
+
+
+def create_app(
+    ws: Workspace,
+    *,
+    gate: Any = None,
+    max_body: int = MAX_BODY,
+    body_timeout: float = BODY_TIMEOUT,
+    close_workspace: bool = False,
+) -> Guard:
+    """The ASGI app serving ``ws`` (closed with the app when ``close_workspace``)."""
+
+    @asynccontextmanager
+    async def lifespan(api: FastAPI) -> AsyncIterator[None]:
+        yield
+        if close_workspace:
+            ws.close()
+
+    api = FastAPI(
+        title="mlyard server",
+        version=__version__,
+        description="Experiments, datasets, models and services of one mlyard workspace.",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    api.state.workspace = ws
+    api.state.gate = gate or OpenGate()
+    api.state.metrics = Metrics()
+    for router in ROUTERS:
+        api.include_router(router)
+    _errors(api)
+    _docs(api)
+    return Guard(api, api.state.metrics, max_body, body_timeout)
+
+
+def _errors(api: FastAPI) -> None:
+    def answer(err: MlyardError) -> Response:
+        status, body = error_body(err)
+        return Response(orjson.dumps(body), status, media_type="application/json")
+
+    @api.exception_handler(MlyardError)
+    async def mlyard_error(request: Request, exc: MlyardError) -> Response:
+        if error_body(exc)[0] >= 500:
+            log.error("%s %s: %s", request.method, request.url.path, exc)
+        return answer(exc)
+
+    @api.exception_handler(Abort)
+    async def aborted(request: Request, exc: Abort) -> Response:
+        status, content = exc.response()
+        return Response(content, status, media_type="application/json")
+
+    @api.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "body"
+        message = f"{where}: {first.get('msg', 'invalid value')}"
+        return answer(InvalidInputError(message, field=where, fix="see /docs for the schema"))
+
+    @api.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        path = request.url.path
+        if exc.status_code == 404:
+            err: MlyardError = NotFoundError(f"no route {path}", field="path", fix="see /docs")
+        elif exc.status_code == 405:
+            err = MethodNotAllowedError(f"{request.method} is not allowed on {path}")
+        else:
+            err = InvalidInputError(str(exc.detail), field="request")
+        status, body = error_body(err)
+        return Response(orjson.dumps(body), exc.status_code, media_type="application/json")
+
+    @api.exception_handler(Exception)
+    async def crashed(request: Request, exc: Exception) -> Response:
+        log.exception("%s %s failed", request.method, request.url.path)
+        return answer(MlyardError(f"the server failed: {type(exc).__name__}: {exc}"))
+
+
+def _docs(api: FastAPI) -> None:
+    """Swagger UI from the package's own copy (installed from npm), never a CDN."""
+    assets = static.vendor("swagger-ui-dist")
+    api.mount("/static/swagger", StaticFiles(directory=assets, check_dir=False), name="swagger")
+
+    @api.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="mlyard server",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/swagger/favicon-32x32.png",
+        )

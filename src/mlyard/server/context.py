@@ -1,0 +1,40 @@
+"""What every route needs: the workspace, the caller's role, and one way to reply.
+
+Routes are thin: they check who asks (:func:`role`), call the workspace, and answer
+with :func:`reply`, which writes records through the one codec.
+
+Example:
+    >>> @router.get("/experiments/{experiment_id}")  # doctest: +SKIP
+    ... def get(experiment_id: str, ws: Workspace = viewer) -> Response:
+    ...     return reply(ws.store.get_experiment(experiment_id))
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Depends, Request
+from fastapi.responses import Response
+
+from mlyard.wire import codec
+from mlyard.workspace import Workspace
+
+
+def reply(value: Any, as_type: Any = None, status: int = 200) -> Response:
+    """A JSON response holding ``value`` in its codec form."""
+    return Response(codec.encode(value, as_type), status, media_type="application/json")
+
+
+def role(needed: str) -> Any:
+    """A dependency giving the server's workspace to callers holding role ``needed``."""
+
+    def workspace(request: Request) -> Workspace:
+        request.app.state.gate.require(request, needed)
+        return request.app.state.workspace
+
+    return Depends(workspace)
+
+
+viewer = role("viewer")  # read anything
+editor = role("editor")  # runs, datasets, models
+admin = role("admin")  # users, deployments, deletion

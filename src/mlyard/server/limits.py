@@ -1,0 +1,139 @@
+"""Guards in front of every route: body size, slow bodies, and the metrics clock.
+
+A body larger than the limit is answered 413 from its ``Content-Length`` before a
+byte of it is read, or as soon as a chunked body passes the limit. Streamed uploads
+(blobs, datastore files) have no size limit. A client that stops sending its body for
+``body_timeout`` seconds gets 408, so slow clients hold a connection, never a worker.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+import anyio
+
+from mlyard.errors import InvalidInputError, MlyardError, RequestTooLargeError
+from mlyard.server.metrics import Metrics
+from mlyard.wire.errors import error_body
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+STREAMED = ("/api/v1/blobs", "/fs/file")
+
+
+class Abort(Exception):
+    """Stop the request and answer ``error`` (with ``status``, default the table's)."""
+
+    def __init__(self, error: MlyardError, status: int | None = None):
+        self.error = error
+        self.status = status or error_body(error)[0]
+
+    def response(self) -> tuple[int, bytes]:
+        import orjson
+
+        return self.status, orjson.dumps(self.error.to_dict())
+
+
+class Guard:
+    """ASGI middleware: limits, timeouts and per-route metrics."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics, max_body: int, body_timeout: float):
+        self.app = app
+        self.metrics = metrics
+        self.max_body = max_body
+        self.body_timeout = body_timeout
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+        sent = False
+
+        async def sending(message: Message) -> None:
+            nonlocal status, sent
+            if message["type"] == "http.response.start":
+                status, sent = message["status"], True
+            await send(message)
+
+        streamed = scope["method"] == "PUT" and scope["path"].endswith(STREAMED)
+        limit = None if streamed else self.max_body
+        try:
+            length = _content_length(scope)
+            if limit is not None and length is not None and length > limit:
+                raise Abort(_too_large(limit))
+            await self.app(scope, self._limited(receive, limit), sending)
+        except Abort as abort:
+            if not sent:
+                await _answer(sending, abort)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            self.metrics.observe(scope["method"], template, status, time.perf_counter() - started)
+
+    def _limited(self, receive: Receive, limit: int | None) -> Receive:
+        seen = 0
+        timeout = self.body_timeout
+
+        async def limited() -> Message:
+            nonlocal seen
+            try:
+                with anyio.fail_after(timeout):
+                    message = await receive()
+            except TimeoutError:
+                raise Abort(
+                    InvalidInputError(
+                        f"the request body stalled for {timeout:g} s",
+                        field="body",
+                        fix="send the body without pausing",
+                    ),
+                    408,
+                ) from None
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if limit is not None and seen > limit:
+                    raise Abort(_too_large(limit))
+            return message
+
+        return limited
+
+
+def _content_length(scope: Scope) -> int | None:
+    for key, value in scope.get("headers", ()):
+        if key == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                raise Abort(InvalidInputError("bad Content-Length", field="headers")) from None
+    return None
+
+
+def _too_large(limit: int) -> RequestTooLargeError:
+    return RequestTooLargeError(
+        f"the request body is larger than {limit // (1 << 20)} MiB",
+        field="body",
+        fix="send smaller batches, or upload files as blobs",
+    )
+
+
+async def _answer(send: Send, abort: Abort) -> None:
+    status, content = abort.response()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(content)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": content})

@@ -1,0 +1,25 @@
+"""Liveness and Prometheus metrics (both open, for load balancers and scrapers)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from mlyard import __version__
+from mlyard.server.context import reply
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health")
+def health(request: Request) -> Response:
+    """Up, and whether the store answers."""
+    ws = request.app.state.workspace
+    ws.store.find_meta("artifact_root")  # one round trip: a dead database is a 503
+    return reply({"status": "ok", "version": __version__, "workspace": ws.url})
+
+
+@router.get("/metrics")
+def metrics(request: Request) -> Response:
+    """Requests, latency histogram and errors by route, in Prometheus text format."""
+    text = request.app.state.metrics.render()
+    return Response(text, media_type="text/plain; version=0.0.4; charset=utf-8")

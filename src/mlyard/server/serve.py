@@ -1,0 +1,94 @@
+"""Running the server: uvicorn with one or several worker processes.
+
+Each worker builds its own app from the environment (:func:`app_from_env`): the
+workspace URL, artifact root and whether auth is on travel as ``MLYARD_SERVER_*``
+variables, so ``--workers 4`` gives four independent processes over one store.
+SIGTERM or Ctrl-C stops taking connections, lets requests in flight finish (up to
+``GRACE`` seconds), then closes the store.
+
+Example:
+    >>> serve("./yard", port=8765)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import socket
+
+from mlyard.errors import InvalidInputError
+
+GRACE = 30
+_ENV = {
+    "url": "MLYARD_SERVER_WORKSPACE",
+    "artifacts": "MLYARD_SERVER_ARTIFACTS",
+    "auth": "MLYARD_SERVER_AUTH",
+}
+log = logging.getLogger("mlyard.server")
+
+
+def app_from_env():
+    """The app of one worker, for the workspace the environment names."""
+    from mlyard.server.app import create_app
+    from mlyard.server.gate import gate_for
+    from mlyard.workspace import Workspace
+
+    ws = Workspace.open(
+        os.environ[_ENV["url"]], artifact_root=os.environ.get(_ENV["artifacts"]) or None
+    )
+    return create_app(
+        ws, gate=gate_for(ws, os.environ.get(_ENV["auth"]) != "off"), close_workspace=True
+    )
+
+
+def is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        try:
+            return ipaddress.ip_address(socket.gethostbyname(host)).is_loopback
+        except OSError:
+            return False
+
+
+def check_options(host: str, auth: bool, workers: int) -> None:
+    if not auth and not is_loopback(host):
+        raise InvalidInputError(
+            f"--no-auth would let anyone reaching {host} read and change the workspace",
+            field="--no-auth",
+            fix="serve on 127.0.0.1 without auth, or keep auth on (create tokens with "
+            "`mlyard server init`)",
+        )
+    if workers < 1:
+        raise InvalidInputError(f"--workers must be at least 1, got {workers}", field="--workers")
+
+
+def serve(
+    url: str,
+    *,
+    artifacts: str | None = None,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    workers: int = 1,
+    auth: bool = True,
+    log_level: str = "warning",
+) -> None:
+    """Serve the workspace at ``url`` until SIGTERM or Ctrl-C."""
+    import uvicorn
+
+    check_options(host, auth, workers)
+    os.environ[_ENV["url"]] = url
+    os.environ[_ENV["artifacts"]] = artifacts or ""
+    os.environ[_ENV["auth"]] = "on" if auth else "off"
+    uvicorn.run(
+        "mlyard.server.serve:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        timeout_graceful_shutdown=GRACE,
+        timeout_keep_alive=30,
+        access_log=False,
+    )

@@ -1,0 +1,54 @@
+"""A live ``mlyard server`` on a loopback port, in a thread of the test process.
+
+The ``ws`` fixture's server backends use it: real HTTP, real uvicorn, a real store
+behind it, without a process start per test. Tests of the server as a process
+(workers, shutdown, several processes on one store) start ``mlyard server`` itself.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import uvicorn
+
+from mlyard.server import create_app
+from mlyard.workspace import Workspace
+
+_SERVED: dict[str, Workspace] = {}
+
+
+def backing(ws: Workspace) -> Workspace:
+    """The workspace behind ``ws``: the server's own, for a workspace a live server
+    serves; else ``ws`` itself. Tests reach through it to what the server keeps on its
+    machine — its folders, blobs and service processes — to damage or inspect them."""
+    return _SERVED.get(ws.url, ws)
+
+
+@contextmanager
+def live_server(url: str, artifact_root: str | None = None, gate: Any = None) -> Iterator[str]:
+    """Serve the workspace at ``url``; yield the server's base URL."""
+    from tests.conftest import _wait_until
+
+    ws = Workspace.open(url, artifact_root=artifact_root)
+    app = create_app(ws, gate=gate, close_workspace=True)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        _wait_until(lambda: server.started or not thread.is_alive())
+        assert thread.is_alive(), "the server thread died while starting"
+        base = f"http://127.0.0.1:{port}"
+        _SERVED[base] = ws
+        yield base
+    finally:
+        _SERVED.pop(f"http://127.0.0.1:{port}", None)
+        server.should_exit = True
+        thread.join(timeout=60)
+        sock.close()
