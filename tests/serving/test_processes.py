@@ -42,7 +42,7 @@ DEPLOY_SCRIPT = textwrap.dedent(
     )
     service = deploy(ws, "outliving", [record], deployment_config={"start": sys.argv[3]})
     service.wait_for_deployment(show_output=True)
-    print(json.dumps({"pid": backing(ws).deployer.pid("outliving"), "port": service.port}))
+    print(json.dumps({"pid": ws.deployer.pid("outliving"), "port": service.port}))
     """
 )
 
