@@ -3,6 +3,13 @@
 Routes are thin: they check who asks (:func:`role`), call the workspace, and answer
 with :func:`reply`, which writes records through the one codec.
 
+Most routes are the server half of :class:`~mlyard.store._rest.RestStore` (DESIGN.md:
+"one store interface, two backends"): a remote SDK's store call arrives here and is
+answered by the same call on the server's store, after the checks the SDK would have
+made (names, keys, values, paths). What is more than a store call — deploying and
+watching services, garbage collection — goes through the SDK (``ws.services``,
+:func:`mlyard.gc.collect_garbage`).
+
 Example:
     >>> @router.get("/experiments/{experiment_id}")  # doctest: +SKIP
     ... def get(experiment_id: str, ws: Workspace = viewer) -> Response:
