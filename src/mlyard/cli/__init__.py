@@ -13,6 +13,8 @@ from mlyard.cli.experiments import experiments, runs
 from mlyard.cli.gc import gc
 from mlyard.cli.models import models
 from mlyard.cli.services import deploy, services
+from mlyard.cli.tokens import tokens
+from mlyard.cli.users import users
 
 app = typer.Typer(
     name="mlyard",
@@ -56,6 +58,8 @@ app.add_typer(experiments, name="experiments")
 app.add_typer(runs, name="runs")
 app.add_typer(models, name="models")
 app.add_typer(services, name="services")
+app.add_typer(users, name="users")
+app.add_typer(tokens, name="tokens")
 
 
 def main() -> None:
