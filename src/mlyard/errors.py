@@ -12,6 +12,8 @@ The tree, with each class's ``error_code`` (unique per class)::
     ├── AlreadyExistsError       RESOURCE_ALREADY_EXISTS  the name or path is taken
     ├── IntegrityError           DATA_LOSS                stored bytes do not match their sha256
     ├── StoreError               TEMPORARILY_UNAVAILABLE  the metadata backend failed
+    ├── UnauthenticatedError     UNAUTHENTICATED          no valid token: unknown, revoked, expired
+    ├── PermissionDeniedError    PERMISSION_DENIED        the user's role does not allow it
     └── ServiceError             SERVICE_ERROR            a web service does not answer
         ├── DeploymentFailedError DEPLOYMENT_FAILED       a deployment failed to start
         ├── ScoringError         SCORING_ERROR            a service answered with an error
@@ -103,6 +105,19 @@ class StoreError(MlyardError):
     """The metadata backend failed; the operation left the store unchanged."""
 
     error_code = "TEMPORARILY_UNAVAILABLE"
+
+
+class UnauthenticatedError(MlyardError):
+    """The request carries no token that admits a user: it is missing, unknown,
+    revoked or expired, or its user is disabled."""
+
+    error_code = "UNAUTHENTICATED"
+
+
+class PermissionDeniedError(MlyardError):
+    """The user is known, but their role in the workspace does not allow the action."""
+
+    error_code = "PERMISSION_DENIED"
 
 
 class ServiceError(MlyardError):

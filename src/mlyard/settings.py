@@ -77,6 +77,12 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "The name this machine goes by for the runs and services it owns (default: its host name).",
     ),
+    Setting(
+        "user",
+        "",
+        "The user recorded as creator of the runs, datasets and models this process makes "
+        "(default: the login name).",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -15,6 +15,8 @@ from mlyard.cli.gc import gc
 from mlyard.cli.models import models
 from mlyard.cli.server import server
 from mlyard.cli.services import deploy, services
+from mlyard.cli.tokens import tokens
+from mlyard.cli.users import users
 
 app = typer.Typer(
     name="mlyard",
@@ -60,6 +62,8 @@ app.add_typer(models, name="models")
 app.add_typer(services, name="services")
 app.add_typer(db, name="db")
 app.add_typer(server, name="server")
+app.add_typer(users, name="users")
+app.add_typer(tokens, name="tokens")
 
 
 def main() -> None:

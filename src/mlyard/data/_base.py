@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from fsspec.implementations.local import LocalFileSystem
 
 from mlyard.artifacts.hashing import copy_hashing, sha256_bytes
+from mlyard.auth.identity import current_user
 from mlyard.data._paths import dataset_name, optional_text, tags_dict
 from mlyard.data._sources import BlobFile, Member, recorded_sha256
 from mlyard.data._transfer import Copy, check_local_targets, copy_all
@@ -86,6 +87,11 @@ class BaseDataset:
     def created_at(self) -> int | None:
         """When this version was registered (ms since the epoch); None before."""
         return self._record.created_at if self._record else None
+
+    @property
+    def created_by(self) -> str | None:
+        """The user who registered this version; None before, or if unknown."""
+        return self._record.created_by if self._record else None
 
     @property
     def record(self) -> DatasetVersionRecord | None:
@@ -189,6 +195,7 @@ class BaseDataset:
         name = dataset_name(name)
         description = optional_text(description, "description")
         tags = tags_dict(tags)
+        user = current_user()
         files = self._snapshot(ws, name, show_progress)
         fingerprint = _fingerprint(self.kind, self._options, files)
         existing = _version_with(ws, name, fingerprint)
@@ -208,6 +215,7 @@ class BaseDataset:
             staged._compute_profile(),  # from the snapshot, so it describes those bytes
             description,
             tags,
+            created_by=user,
         )
         return self._from_record(ws, record)
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlyard.auth.identity import current_user
 from mlyard.errors import AlreadyExistsError, InvalidInputError
 from mlyard.flavors import LoadedModel, Manifest, Signature, load_model
 from mlyard.flavors.manifest import hash_files
@@ -111,6 +112,7 @@ class Model:
                 fix="e.g. ResourceConfiguration(cpu=1, memory_in_gb=0.5)",
             )
         tag_values = {str(k): str(v) for k, v in (tags or {}).items()}
+        user = current_user()
         inputs = sample_frame(
             ws, sample_input_dataset, f"{name}-sample-input", "sample_input_dataset"
         )
@@ -145,6 +147,7 @@ class Model:
             sample_input=inputs.ref,
             sample_output=outputs.ref,
             tags=tag_values,
+            created_by=user,
         )
         return cls._of(ws, record)
 
@@ -181,6 +184,7 @@ class Model:
     description = property(lambda self: self._record.description)
     run_id = property(lambda self: self._record.run_id)
     created_at = property(lambda self: self._record.created_at)
+    created_by = property(lambda self: self._record.created_by)
 
     @property
     def id(self) -> str:

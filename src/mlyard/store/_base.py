@@ -1,7 +1,8 @@
 """The one metadata interface every backend implements.
 
 A :class:`Store` is the union of small concept interfaces — tracking, datasets,
-registry, deployments, and the workspace itself (metadata, locks, blob references) —
+registry, deployments, users and tokens, and the workspace itself (metadata, locks,
+blob references) —
 so each backend keeps one module per concept. A second backend (the REST client of
 ``mlyard server``) implements exactly these methods; the shared test suite in
 ``tests/`` runs the SDK over every backend.
@@ -44,8 +45,11 @@ from mlyard.store.records import (
     MetricSeries,
     ModelVersionRecord,
     RegisteredModelRecord,
+    Role,
     RunRecord,
     RunStatus,
+    TokenRecord,
+    UserRecord,
 )
 
 
@@ -220,13 +224,16 @@ class DatasetStore(ABC):
         profile: dict[str, Any] | None,
         description: str | None,
         tags: dict[str, str],
+        *,
+        created_by: str | None = None,
     ) -> tuple[DatasetVersionRecord, bool]:
-        """Add the next version of ``name``; return ``(record, created)``.
+        """Add the next version of ``name``, registered by user ``created_by``; return
+        ``(record, created)``.
 
         When a version with the same fingerprint exists it is returned with
-        ``created=False`` and nothing is written. Concurrent writers get distinct,
-        consecutive versions. Raises ``ConflictError`` when ``name`` holds datasets of
-        another ``kind``.
+        ``created=False`` and nothing is written (it keeps its own ``created_by``).
+        Concurrent writers get distinct, consecutive versions. Raises ``ConflictError``
+        when ``name`` holds datasets of another ``kind``.
         """
 
     @abstractmethod
@@ -267,8 +274,10 @@ class RegistryStore(ABC):
         sample_input: str | None = None,
         sample_output: str | None = None,
         tags: dict[str, str] | None = None,
+        created_by: str | None = None,
     ) -> ModelVersionRecord:
-        """Create the registered model if needed and add its next version.
+        """Create the registered model if needed and add its next version, registered
+        by user ``created_by``.
 
         Concurrent writers get distinct, consecutive versions.
         """
@@ -353,6 +362,81 @@ class DeploymentStore(ABC):
         """Forget the deployment. Raises ``NotFoundError``."""
 
 
+class AuthStore(ABC):
+    """Users, their role in the workspace, and their API tokens.
+
+    A token is stored as its keyed hash only (see :mod:`mlyard.auth`); the store never
+    sees a token. Revoked tokens and disabled users stay stored, so listings show them;
+    deciding whether a token still admits its user is the caller's job, from the
+    records :meth:`find_token` returns.
+    """
+
+    @abstractmethod
+    def create_user(self, name: str, role: Role) -> UserRecord:
+        """Create user ``name`` with ``role``. Raises ``AlreadyExistsError`` if the name
+        is taken (by an active or a disabled user)."""
+
+    @abstractmethod
+    def get_user(self, name: str) -> UserRecord:
+        """The user ``name``. Raises ``NotFoundError``."""
+
+    @abstractmethod
+    def list_users(self) -> list[UserRecord]:
+        """Every user, disabled ones included, by name."""
+
+    @abstractmethod
+    def set_user_role(self, name: str, role: Role) -> UserRecord:
+        """Give user ``name`` the role ``role``; return the updated user.
+
+        Raises ``NotFoundError``.
+        """
+
+    @abstractmethod
+    def disable_user(self, name: str) -> UserRecord:
+        """Disable user ``name`` (its tokens stop admitting it); return the user.
+
+        Disabling a disabled user changes nothing. Raises ``NotFoundError``.
+        """
+
+    @abstractmethod
+    def create_token(
+        self,
+        user: str,
+        label: str,
+        token_hash: str,
+        prefix: str,
+        expires_at: int | None = None,
+    ) -> TokenRecord:
+        """Store a token of ``user`` known by ``token_hash``; return it with a new
+        ``token_id``.
+
+        Raises ``NotFoundError`` for an unknown user, ``ConflictError`` for a disabled
+        one, ``AlreadyExistsError`` if ``token_hash`` is stored already.
+        """
+
+    @abstractmethod
+    def list_tokens(self, user: str | None = None) -> list[TokenRecord]:
+        """Tokens of ``user`` (``None``: of every user), revoked ones included, oldest
+        first. Raises ``NotFoundError`` for an unknown ``user``."""
+
+    @abstractmethod
+    def revoke_token(self, token_id: str) -> TokenRecord:
+        """Revoke the token; return it. Revoking a revoked token keeps its first
+        ``revoked_at``. Raises ``NotFoundError``."""
+
+    @abstractmethod
+    def find_token(self, token_hash: str) -> tuple[TokenRecord, UserRecord] | None:
+        """The token stored with ``token_hash`` and its user (revoked, expired or
+        disabled alike), or ``None``. One indexed read: it runs on every request."""
+
+    @abstractmethod
+    def touch_token(self, token_id: str, at: int) -> None:
+        """Record that the token was used at ``at`` (unless a later use is recorded).
+
+        An unknown ``token_id`` is skipped silently.
+        """
+
+
 class WorkspaceStore(ABC):
     """What belongs to the workspace as a whole: metadata, locks, blob references."""
 
@@ -381,7 +465,7 @@ class WorkspaceStore(ABC):
         """sha256 of every blob a record points at (run, dataset and model files)."""
 
 
-class Store(TrackingStore, DatasetStore, RegistryStore, DeploymentStore, WorkspaceStore):
+class Store(TrackingStore, DatasetStore, RegistryStore, DeploymentStore, AuthStore, WorkspaceStore):
     """All metadata of one workspace. Backends: ``SqlStore`` (and next ``RestStore``)."""
 
     url: str

@@ -48,6 +48,34 @@ class DeploymentState(StrEnum):
     FAILED = "Failed"
 
 
+class Role(StrEnum):
+    """What a user may do in a workspace; each role includes the ones before it.
+
+    ``viewer`` reads; ``editor`` also creates runs, datasets and models; ``admin`` also
+    manages users, deployments and deletions. Compare roles with :meth:`allows`, never
+    with ``<`` (that compares the names as text).
+
+    Example:
+        >>> Role.ADMIN.allows(Role.EDITOR), Role.VIEWER.allows("editor")
+        (True, False)
+    """
+
+    VIEWER = "viewer"
+    EDITOR = "editor"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        return _ROLE_RANK[self]
+
+    def allows(self, needed: Role | str) -> bool:
+        """Whether this role may do what ``needed`` may."""
+        return self.rank >= Role(needed).rank
+
+
+_ROLE_RANK = {role: rank for rank, role in enumerate(Role)}
+
+
 @dataclass(frozen=True, slots=True)
 class ExperimentRecord:
     __pydantic_config__ = _WIRE
@@ -241,6 +269,7 @@ class DatasetVersionRecord:
     description: str | None
     tags: dict[str, str]
     created_at: int
+    created_by: str | None = None  # the user who registered it, when known
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,6 +292,7 @@ class ModelVersionRecord:
     aliases: tuple[str, ...]
     created_at: int
     status: str = "READY"
+    created_by: str | None = None  # the user who registered it, when known
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,6 +332,51 @@ class DeploymentRecord:
     @property
     def port(self) -> int:
         return int(self.scoring_uri.rsplit(":", 1)[1].split("/", 1)[0])
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    """A user of the workspace and its role there; ``disabled_at`` is set once disabled."""
+
+    __pydantic_config__ = _WIRE
+
+    name: str
+    role: Role
+    created_at: int
+    disabled_at: int | None = None
+
+    @property
+    def disabled(self) -> bool:
+        return self.disabled_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRecord:
+    """An API token, as stored: never the token itself, only who it belongs to.
+
+    ``prefix`` is the token's first characters, shown so a user can tell which of their
+    tokens one is. Times are ms since the epoch; ``expires_at`` None never expires.
+    """
+
+    __pydantic_config__ = _WIRE
+
+    token_id: str
+    user: str
+    label: str
+    prefix: str
+    created_at: int
+    expires_at: int | None = None
+    revoked_at: int | None = None
+    last_used_at: int | None = None
+
+    def expired(self, at: int) -> bool:
+        return self.expires_at is not None and self.expires_at <= at
+
+    def state(self, at: int | None = None) -> str:
+        """``revoked``, ``expired`` or ``active``, at ``at`` (default: now)."""
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if self.expired(now_ms() if at is None else at) else "active"
 
 
 def _b64(array: np.ndarray, dtype: str) -> str:

@@ -6,7 +6,6 @@ system tags on every run.
 
 from __future__ import annotations
 
-import getpass
 import json
 import platform
 import socket
@@ -15,6 +14,8 @@ import sys
 from functools import cache
 from importlib import metadata
 from pathlib import Path
+
+from mlyard.auth.identity import current_user
 
 ENTRY_POINT = "mlyard.source.entry_point"
 GIT_COMMIT = "mlyard.source.git_commit"
@@ -90,18 +91,14 @@ def _packages() -> dict[str, str]:
 
 @cache
 def _static() -> dict[str, str]:
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = "unknown"
-    return {PYTHON: platform.python_version(), USER: user, HOST: socket.gethostname()}
+    return {PYTHON: platform.python_version(), HOST: socket.gethostname()}
 
 
 def run_context() -> dict[str, str]:
     """System tags for a new run."""
     entry = _entry_point()
     where = Path(entry).parent if entry.startswith("/") else Path.cwd()
-    tags = {ENTRY_POINT: entry, **_static(), **_git_info(where)}
+    tags = {ENTRY_POINT: entry, **_static(), USER: current_user(), **_git_info(where)}
     tags[PACKAGES] = json.dumps(_packages_cached(tuple(sorted(sys.modules.keys() & _FRAMEWORKS))))
     return tags
 
@@ -109,7 +106,3 @@ def run_context() -> dict[str, str]:
 @cache
 def _packages_cached(_frameworks_loaded: tuple[str, ...]) -> dict[str, str]:
     return _packages()
-
-
-def current_user() -> str:
-    return _static()[USER]

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mlyard import processes
+from mlyard.auth.identity import current_user
 from mlyard.errors import AlreadyExistsError, InvalidInputError, NotFoundError
 from mlyard.names import check_label
 from mlyard.store.records import ExperimentRecord
@@ -119,7 +120,7 @@ class Experiment:
         record = self.workspace.store.create_run(
             self.id,
             run_name or _default_name(),
-            context.current_user(),
+            current_user(),
             all_tags,
             host=processes.machine(),
             pid=os.getpid(),

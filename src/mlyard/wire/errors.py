@@ -32,6 +32,8 @@ ERRORS: tuple[tuple[type[e.MlyardError], int], ...] = (
     (e.AlreadyExistsError, 409),
     (e.IntegrityError, 500),
     (e.StoreError, 503),
+    (e.UnauthenticatedError, 401),
+    (e.PermissionDeniedError, 403),
     (e.ServiceError, 502),
     (e.DeploymentFailedError, 502),
     (e.ScoringError, 502),

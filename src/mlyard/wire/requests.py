@@ -20,6 +20,7 @@ from mlyard.store.records import (
     DeploymentState,
     FileRecord,
     MetricSeries,
+    Role,
     RunStatus,
 )
 from mlyard.wire import codec
@@ -121,6 +122,7 @@ class DatasetVersionCreate(Body):
     profile: dict[str, Any] | None = None
     description: str | None = None
     tags: dict[str, str] = {}
+    created_by: str | None = Field(None, max_length=256)  # the caller, when authenticated
 
 
 class ModelVersionCreate(Body):
@@ -135,6 +137,7 @@ class ModelVersionCreate(Body):
     sample_input: str | None = None
     sample_output: str | None = None
     tags: dict[str, str] | None = None
+    created_by: str | None = Field(None, max_length=256)  # the caller, when authenticated
 
 
 class ModelVersionQuery(Body):
@@ -185,3 +188,20 @@ class Move(Body):
 class Collect(Body):
     dry_run: bool = False
     min_age: float = Field(3600.0, ge=0)
+
+
+class UserCreate(Body):
+    name: str = _Name
+    role: Role = Role.VIEWER
+
+
+class RoleSet(Body):
+    role: Role
+
+
+class TokenCreate(Body):
+    """Issue a token for ``user``; the server mints and hashes it (its key never leaves)."""
+
+    user: str = _Name
+    label: str = Field("", max_length=256)
+    expires_in: float | None = Field(None, gt=0)

@@ -11,6 +11,8 @@ from mlyard.server.routes import (
     models,
     runs,
     services,
+    tokens,
+    users,
     workspace,
 )
 
@@ -26,4 +28,6 @@ ROUTERS = [
     services.router,
     workspace.router,
     blobs.router,
+    users.router,
+    tokens.router,
 ]

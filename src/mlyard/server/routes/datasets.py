@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from mlyard.names import check_name
 from mlyard.server.context import editor, reply, viewer
+from mlyard.server.gate import creator
 from mlyard.store.records import DatasetVersionRecord
 from mlyard.wire.requests import DatasetVersionCreate
 from mlyard.workspace import Workspace
@@ -14,7 +15,9 @@ router = APIRouter(prefix="/api/v1/datasets", tags=["datasets"])
 
 
 @router.post("/{name}/versions")
-def create_dataset_version(name: str, body: DatasetVersionCreate, ws: Workspace = editor):
+def create_dataset_version(
+    name: str, body: DatasetVersionCreate, request: Request, ws: Workspace = editor
+):
     """The next version of ``name``, or the existing one with the same fingerprint."""
     check_name(name, "dataset name", field="name")
     record, created = ws.store.create_dataset_version(
@@ -26,6 +29,7 @@ def create_dataset_version(name: str, body: DatasetVersionCreate, ws: Workspace 
         body.profile,
         body.description,
         body.tags,
+        created_by=creator(request, body.created_by),
     )
     return reply({"record": record, "created": created}, dict[str, DatasetVersionRecord | bool])
 

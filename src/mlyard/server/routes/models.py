@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from mlyard.names import check_name
 from mlyard.server.context import editor, reply, viewer
+from mlyard.server.gate import creator
 from mlyard.store.records import ModelVersionRecord, RegisteredModelRecord
 from mlyard.wire.requests import AliasSet, ModelVersionCreate, ModelVersionQuery, TagKeys, Tags
 from mlyard.workspace import Workspace
@@ -14,9 +15,12 @@ router = APIRouter(prefix="/api/v1/models", tags=["models"])
 
 
 @router.post("/{name}/versions", status_code=201)
-def create_model_version(name: str, body: ModelVersionCreate, ws: Workspace = editor):
+def create_model_version(
+    name: str, body: ModelVersionCreate, request: Request, ws: Workspace = editor
+):
     check_name(name, "model name", field="name")
-    record = ws.store.create_model_version(name, **body.model_dump())
+    fields = body.model_dump() | {"created_by": creator(request, body.created_by)}
+    record = ws.store.create_model_version(name, **fields)
     return reply(record, status=201)
 
 

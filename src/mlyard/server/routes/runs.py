@@ -6,11 +6,13 @@ a REST client is a caller like any other.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from mlyard.server.context import editor, reply, viewer
+from mlyard.server.gate import creator
 from mlyard.store.records import FileRecord, RunRecord
 from mlyard.tracking import validation as v
+from mlyard.tracking.context import USER
 from mlyard.wire.requests import Batch, Files, Heartbeat, RunCreate, RunEnd, RunLost, RunSearch
 from mlyard.workspace import Workspace
 
@@ -18,12 +20,16 @@ router = APIRouter(prefix="/api/v1/runs", tags=["runs"])
 
 
 @router.post("", status_code=201)
-def create_run(body: RunCreate, ws: Workspace = editor) -> Response:
+def create_run(body: RunCreate, request: Request, ws: Workspace = editor) -> Response:
+    user = creator(request, body.user_id) or body.user_id
+    tags = _texts(body.tags, "tag", v.MAX_TAG)
+    if USER in tags:
+        tags[USER] = user
     record = ws.store.create_run(
         body.experiment_id,
         body.name,
-        body.user_id,
-        _texts(body.tags, "tag", v.MAX_TAG),
+        user,
+        tags,
         start_time=body.start_time,
         host=body.host,
         pid=body.pid,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Response
 
+from mlyard.auth.keys import SECRET_META
+from mlyard.errors import PermissionDeniedError
 from mlyard.server.context import admin, editor, reply, viewer
 from mlyard.wire.requests import Collect, LockRequest, MetaSet
 from mlyard.workspace import Workspace
@@ -13,12 +15,21 @@ router = APIRouter(prefix="/api/v1/workspace", tags=["workspace"])
 
 @router.get("/meta/{key}")
 def find_meta(key: str, ws: Workspace = viewer) -> Response:
+    _not_secret(key)
     return reply({"value": ws.store.find_meta(key)})
 
 
 @router.post("/meta/{key}")
 def put_meta(key: str, body: MetaSet, ws: Workspace = admin) -> Response:
+    _not_secret(key)
     return reply({"value": ws.store.put_meta(key, body.value)})
+
+
+def _not_secret(key: str) -> None:
+    if key in SECRET_META:
+        raise PermissionDeniedError(
+            f"workspace metadata {key!r} never leaves the server", field="key"
+        )
 
 
 @router.post("/locks/{key}")

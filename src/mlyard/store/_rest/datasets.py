@@ -41,6 +41,7 @@ class RestDatasetStore(RestBase, DatasetStore):
         profile: dict[str, Any] | None,
         description: str | None,
         tags: dict[str, str],
+        created_by: str | None = None,
     ) -> tuple[DatasetVersionRecord, bool]:
         body = r.DatasetVersionCreate(
             kind=kind,
@@ -50,6 +51,7 @@ class RestDatasetStore(RestBase, DatasetStore):
             profile=profile,
             description=description,
             tags=tags,
+            created_by=created_by,
         )
         answer = self.conn.call(
             "POST",

@@ -27,6 +27,7 @@ class RestRegistryStore(RestBase, RegistryStore):
         sample_input: str | None = None,
         sample_output: str | None = None,
         tags: dict[str, str] | None = None,
+        created_by: str | None = None,
     ) -> ModelVersionRecord:
         body = r.ModelVersionCreate(
             framework=framework,
@@ -40,6 +41,7 @@ class RestRegistryStore(RestBase, RegistryStore):
             sample_input=sample_input,
             sample_output=sample_output,
             tags=tags,
+            created_by=created_by,
         )
         path = f"/api/v1/models/{q(name)}/versions"
         return self.conn.call("POST", path, body, as_type=ModelVersionRecord)

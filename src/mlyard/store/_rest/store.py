@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mlyard.store._base import Store
+from mlyard.store._rest.auth import RestAuthStore
 from mlyard.store._rest.datasets import RestDatasetStore
 from mlyard.store._rest.deployments import RestDeploymentStore
 from mlyard.store._rest.registry import RestRegistryStore
@@ -17,6 +18,7 @@ class RestStore(
     RestRegistryStore,
     RestDeploymentStore,
     RestWorkspaceStore,
+    RestAuthStore,
     Store,
 ):
     """Metadata through the REST API of ``mlyard server`` at ``conn.url``.

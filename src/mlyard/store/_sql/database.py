@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from mlyard import settings
 from mlyard.errors import InvalidInputError, MlyardError, StoreError
 
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _WRITE = "mlyard_write"
 

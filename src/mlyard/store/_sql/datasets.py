@@ -114,6 +114,8 @@ class SqlDatasetStore(DatasetStore):
         profile: dict[str, Any] | None,
         description: str | None,
         tags: dict[str, str],
+        *,
+        created_by: str | None = None,
     ) -> tuple[DatasetVersionRecord, bool]:
         v = t.dataset_versions.c
         with self._db.write() as conn:
@@ -142,6 +144,7 @@ class SqlDatasetStore(DatasetStore):
                     description=description,
                     tags=tags,
                     created_at=now_ms(),
+                    created_by=created_by,
                 )
             )
             if files:
@@ -189,6 +192,7 @@ class SqlDatasetStore(DatasetStore):
             description=row.description,
             tags=row.tags or {},
             created_at=row.created_at,
+            created_by=row.created_by,
         )
 
     def get_dataset_version(self, name: str, version: int | None = None) -> DatasetVersionRecord:

@@ -48,6 +48,7 @@ class SqlRegistryStore(RegistryStore):
         sample_input: str | None = None,
         sample_output: str | None = None,
         tags: dict[str, str] | None = None,
+        created_by: str | None = None,
     ) -> ModelVersionRecord:
         now = now_ms()
         with self._db.write() as conn:
@@ -85,6 +86,7 @@ class SqlRegistryStore(RegistryStore):
                     status="READY",
                     created_at=now,
                     updated_at=now,
+                    created_by=created_by,
                 )
             )
             if tags:
@@ -138,6 +140,7 @@ class SqlRegistryStore(RegistryStore):
                     aliases=tuple(aliases[key]),
                     created_at=r.created_at,
                     status=r.status,
+                    created_by=r.created_by,
                 )
             )
         return out

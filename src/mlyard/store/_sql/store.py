@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mlyard.store._base import Store
+from mlyard.store._sql.auth import SqlAuthStore
 from mlyard.store._sql.database import Database
 from mlyard.store._sql.datasets import SqlDatasetStore
 from mlyard.store._sql.deployments import SqlDeploymentStore
@@ -16,6 +17,7 @@ class SqlStore(
     SqlDatasetStore,
     SqlRegistryStore,
     SqlDeploymentStore,
+    SqlAuthStore,
     SqlWorkspaceStore,
     Store,
 ):

@@ -189,6 +189,7 @@ dataset_versions = Table(
     Column("description", Text),
     Column("tags", JSON, nullable=False),
     Column("created_at", BigInteger, nullable=False),
+    Column("created_by", String(NAME)),
     PrimaryKeyConstraint("name", "version"),
     UniqueConstraint("name", "fingerprint"),
 )
@@ -243,6 +244,7 @@ model_versions = Table(
     Column("status", String(32), nullable=False, default="READY"),
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
+    Column("created_by", String(NAME)),
     PrimaryKeyConstraint("name", "version"),
 )
 
@@ -280,6 +282,31 @@ deployments = Table(
     Column("error", Text),
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("name", String(NAME), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("disabled_at", BigInteger),
+)
+
+# API tokens, known only by their keyed hash (see mlyard.auth): every request looks
+# one up by that hash, through the unique index.
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("token_id", String(32), primary_key=True),
+    Column("user_name", ForeignKey("users.name"), nullable=False, index=True),
+    Column("label", String(NAME), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("prefix", String(16), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger),
+    Column("revoked_at", BigInteger),
+    Column("last_used_at", BigInteger),
 )
 
 # Leases that serialise work on one object across processes and machines.
