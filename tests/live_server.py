@@ -16,6 +16,7 @@ from typing import Any
 import uvicorn
 
 from mlyard.server import create_app
+from mlyard.server.gate import gate_for
 from mlyard.workspace import Workspace
 
 _SERVED: dict[str, Workspace] = {}
@@ -28,13 +29,21 @@ def backing(ws: Workspace) -> Workspace:
     return _SERVED.get(ws.url, ws)
 
 
+def served(base: str) -> Workspace:
+    """The workspace the live server at ``base`` serves."""
+    return _SERVED[base]
+
+
 @contextmanager
-def live_server(url: str, artifact_root: str | None = None, gate: Any = None) -> Iterator[str]:
-    """Serve the workspace at ``url``; yield the server's base URL."""
+def live_server(
+    url: str, artifact_root: str | None = None, gate: Any = None, *, auth: bool = False
+) -> Iterator[str]:
+    """Serve the workspace at ``url``; yield the server's base URL. With ``auth`` every
+    request needs a token (make the first with ``init_admin(served(base))``)."""
     from tests.conftest import _wait_until
 
     ws = Workspace.open(url, artifact_root=artifact_root)
-    app = create_app(ws, gate=gate, close_workspace=True)
+    app = create_app(ws, gate=gate or gate_for(ws, auth), close_workspace=True)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))

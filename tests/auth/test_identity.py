@@ -51,7 +51,10 @@ def test_a_bad_user_setting_names_the_variable(monkeypatch):
     assert err.value.field == "MLYARD_USER"
 
 
-def test_runs_datasets_and_models_record_their_creator(ws, tmp_path, monkeypatch):
+def test_runs_datasets_and_models_record_their_creator(local_ws, tmp_path, monkeypatch):
+    # Here the SDK names the creator; a server records its authenticated caller instead
+    # (tests/server/test_auth.py).
+    ws = local_ws
     monkeypatch.setenv("MLYARD_USER", "alice")
     with Experiment(ws, "e").start_run() as run:
         run.log("m", 1.0)

@@ -11,8 +11,10 @@ HASH_A, HASH_B, HASH_C = "a" * 64, "b" * 64, "c" * 64
 
 
 @pytest.fixture
-def store(ws):
-    return ws.store
+def store(local_ws):
+    # The store's half of auth: a served workspace's clients reach users through the
+    # server's routes (tests/server/test_auth.py) and never see a token hash.
+    return local_ws.store
 
 
 def test_users_are_created_listed_and_changed(store):

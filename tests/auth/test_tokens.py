@@ -28,6 +28,8 @@ from mlyard.errors import (
     UnauthenticatedError,
 )
 from mlyard.store.records import now_ms
+from tests.auth.helpers import admits
+from tests.live_server import backing
 
 
 @pytest.fixture
@@ -39,13 +41,15 @@ def alice(ws):
 def test_a_token_admits_its_user_with_their_role(ws, alice):
     issued = create_token(ws, alice, label="laptop")
     assert issued.token.startswith(PREFIX) and len(issued.token) > 40
-    principal = authenticate(ws.store, issued.token)
+    principal = admits(ws, issued.token)
     assert (principal.user, principal.role) == ("alice", Role.EDITOR)
     assert principal.token_id == issued.record.token_id
     assert issued.token not in repr(issued)  # logs of the result never hold the secret
 
 
-def test_the_workspace_keeps_only_a_keyed_hash(ws, alice):
+def test_the_workspace_keeps_only_a_keyed_hash(local_ws):
+    ws, alice = local_ws, "alice"  # the store's own records: what a server keeps
+    create_user(ws, alice, Role.EDITOR)
     issued = create_token(ws, alice)
     key = workspace_key(ws.store)
     (stored,) = list_tokens(ws, alice)
@@ -75,11 +79,11 @@ def test_a_token_of_another_workspace_admits_no_one(ws, tmp_path):
         for w in (ws, other):
             create_user(w, "alice", Role.ADMIN)
         mine, theirs = create_token(ws, "alice"), create_token(other, "alice")
-        assert workspace_key(ws.store) != workspace_key(other.store)
+        assert workspace_key(backing(ws).store) != workspace_key(other.store)
         with pytest.raises(UnauthenticatedError, match="not known"):
             authenticate(other.store, mine.token)
         with pytest.raises(UnauthenticatedError, match="not known"):
-            authenticate(ws.store, theirs.token)
+            admits(ws, theirs.token)
         assert authenticate(other.store, theirs.token).user == "alice"
     finally:
         other.close()
@@ -87,11 +91,11 @@ def test_a_token_of_another_workspace_admits_no_one(ws, tmp_path):
 
 def test_revoking_takes_effect_on_the_next_request(ws, alice):
     keep, drop = create_token(ws, alice), create_token(ws, alice)
-    authenticate(ws.store, drop.token)
+    admits(ws, drop.token)
     revoke_token(ws, drop.record.token_id)
     with pytest.raises(UnauthenticatedError, match="revoked"):
-        authenticate(ws.store, drop.token)
-    assert authenticate(ws.store, keep.token).user == "alice"
+        admits(ws, drop.token)
+    assert admits(ws, keep.token).user == "alice"
     assert {t.token_id: t.state() for t in list_tokens(ws, alice)} == {
         keep.record.token_id: "active",
         drop.record.token_id: "revoked",
@@ -103,20 +107,20 @@ def test_a_user_revokes_only_their_own_tokens(ws, alice):
     bobs = create_token(ws, "bob")
     with pytest.raises(NotFoundError):
         revoke_token(ws, bobs.record.token_id, user=alice)
-    assert authenticate(ws.store, bobs.token).user == "bob"
+    assert admits(ws, bobs.token).user == "bob"
     revoke_token(ws, bobs.record.token_id, user="bob")
     with pytest.raises(UnauthenticatedError):
-        authenticate(ws.store, bobs.token)
+        admits(ws, bobs.token)
 
 
 def test_disabling_a_user_stops_all_their_tokens_at_once(ws, alice):
     tokens = [create_token(ws, alice).token for _ in range(3)]
     for token in tokens:
-        authenticate(ws.store, token)
+        admits(ws, token)
     disable_user(ws, alice)
     for token in tokens:
         with pytest.raises(UnauthenticatedError, match="disabled"):
-            authenticate(ws.store, token)
+            admits(ws, token)
     with pytest.raises(ConflictError):
         create_token(ws, alice)
 
@@ -124,23 +128,24 @@ def test_disabling_a_user_stops_all_their_tokens_at_once(ws, alice):
 def test_a_new_role_applies_on_the_next_request(ws, alice):
     token = create_token(ws, alice).token
     set_role(ws, alice, "viewer")
-    assert authenticate(ws.store, token).role is Role.VIEWER
+    assert admits(ws, token).role is Role.VIEWER
 
 
 def test_expired_tokens_are_refused(ws, alice):
     # A token whose expiry has passed, stored as create_token would store it.
     token = PREFIX + "expired-token-for-the-test-0123456789abcdef"
-    key = workspace_key(ws.store)
-    ws.store.create_token(alice, "", hash_token(key, token), token[:10], expires_at=now_ms() - 1)
+    store = backing(ws).store  # the server's store, for a served workspace
+    key = workspace_key(store)
+    store.create_token(alice, "", hash_token(key, token), token[:10], expires_at=now_ms() - 1)
     with pytest.raises(UnauthenticatedError, match="expired"):
-        authenticate(ws.store, token)
+        admits(ws, token)
     assert list_tokens(ws, alice)[0].state() == "expired"
     # one with time left works, and knows when it ends
     before = now_ms()
     fresh = create_token(ws, alice, expires_in=timedelta(hours=1))
     assert fresh.record.expires_at is not None
     assert before + 3_600_000 <= fresh.record.expires_at <= now_ms() + 3_600_000
-    assert authenticate(ws.store, fresh.token).user == "alice"
+    assert admits(ws, fresh.token).user == "alice"
 
 
 @pytest.mark.parametrize("expires_in", [0, -5, float("nan"), float("inf"), True, "1d", 1e12])
@@ -157,12 +162,13 @@ def test_a_bad_lifetime_names_the_field(ws, alice, expires_in):
 def test_anything_else_is_unauthenticated(ws, alice, token):
     create_token(ws, alice)
     with pytest.raises(UnauthenticatedError):
-        authenticate(ws.store, token)
+        admits(ws, token)
 
 
-def test_checking_a_token_never_writes_a_key(ws):
+def test_checking_a_token_never_writes_a_key(local_ws):
+    ws = local_ws  # a served workspace has its key already (its admin's token)
     with pytest.raises(UnauthenticatedError, match="not known"):
-        authenticate(ws.store, PREFIX + "made-up")
+        admits(ws, PREFIX + "made-up")
     assert find_workspace_key(ws.store) is None
 
 
@@ -170,12 +176,13 @@ def test_the_last_use_is_recorded(ws, alice):
     issued = create_token(ws, alice)
     assert list_tokens(ws, alice)[0].last_used_at is None
     before = now_ms()
-    authenticate(ws.store, issued.token)
+    admits(ws, issued.token)
     used = list_tokens(ws, alice)[0].last_used_at
     assert used is not None and used >= before
 
 
-def test_every_process_of_a_workspace_agrees_on_the_key(ws):
+def test_every_process_of_a_workspace_agrees_on_the_key(local_ws):
+    ws = local_ws  # the key is the server's alone; these are a server's handles
     """Fresh handles on one workspace racing to make the key all end up with one."""
     handles = [Workspace.open(ws.url) for _ in range(4)]
     barrier = threading.Barrier(len(handles))
@@ -200,9 +207,10 @@ def test_every_process_of_a_workspace_agrees_on_the_key(ws):
             h.close()
 
 
-def test_init_admin_makes_the_first_admin_once(ws):
+def test_init_admin_makes_the_first_admin_once(local_ws):
+    ws = local_ws  # `mlyard server init` runs on the server's store
     issued = init_admin(ws)
-    principal = authenticate(ws.store, issued.token)
+    principal = admits(ws, issued.token)
     assert (principal.user, principal.role) == ("admin", Role.ADMIN)
     with pytest.raises(ConflictError) as err:
         init_admin(ws, "root")
@@ -211,7 +219,7 @@ def test_init_admin_makes_the_first_admin_once(ws):
     disable_user(ws, "admin")
     with pytest.raises(AlreadyExistsError):
         init_admin(ws)  # the name is still taken
-    assert authenticate(ws.store, init_admin(ws, "root").token).role is Role.ADMIN
+    assert admits(ws, init_admin(ws, "root").token).role is Role.ADMIN
 
 
 def test_bad_names_name_the_field(ws):

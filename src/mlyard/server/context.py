@@ -39,6 +39,7 @@ def role(needed: str) -> Any:
         request.app.state.gate.require(request, needed)
         return request.app.state.workspace
 
+    workspace.role = needed  # type: ignore[attr-defined]  # what tests check per route
     return Depends(workspace)
 
 

@@ -1,24 +1,25 @@
-"""Liveness and Prometheus metrics (both open, for load balancers and scrapers)."""
+"""Liveness (open, for load balancers) and Prometheus metrics (viewers; scrapers send a
+token as a bearer credential)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
 from mlyard import __version__
-from mlyard.server.context import reply
+from mlyard.server.context import reply, viewer
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/health")
 def health(request: Request) -> Response:
-    """Up, and whether the store answers."""
+    """Up, and whether the store answers (it names no store: its URL may hold secrets)."""
     ws = request.app.state.workspace
     ws.store.find_meta("artifact_root")  # one round trip: a dead database is a 503
-    return reply({"status": "ok", "version": __version__, "workspace": ws.url})
+    return reply({"status": "ok", "version": __version__})
 
 
-@router.get("/metrics")
+@router.get("/metrics", dependencies=[viewer])
 def metrics(request: Request) -> Response:
     """Requests, latency histogram and errors by route, in Prometheus text format."""
     text = request.app.state.metrics.render()

@@ -37,6 +37,17 @@ def create_token(body: TokenCreate, request: Request, ws: Workspace = viewer) ->
     return reply({"token": issued.token, "record": codec.dump(issued.record)}, status=201)
 
 
+@router.get("/current")
+def current(request: Request, ws: Workspace = viewer) -> Response:
+    """Who the caller's token admits, and their role (on an open server: no one)."""
+    principal = caller(request)
+    if principal is None:
+        return reply({"user": None, "role": "admin", "token_id": None})
+    return reply(
+        {"user": principal.user, "role": principal.role.value, "token_id": principal.token_id}
+    )
+
+
 @router.get("")
 def list_tokens(request: Request, user: str | None = None, ws: Workspace = viewer) -> Response:
     return reply(auth.list_tokens(ws, _own(request, user)), list[TokenRecord])
