@@ -87,6 +87,14 @@ def test_401_without_a_token_403_without_the_role(server, method, path, role):
     assert _call(base, method, path, tokens[needed]).status_code not in (401, 403)
 
 
+def test_the_api_document_asks_for_a_bearer_token(server):
+    base, _ = server
+    doc = httpx.get(base + "/openapi.json").json()  # open, like /docs: no data in them
+    assert doc["components"]["securitySchemes"]["token"]["scheme"] == "bearer"
+    assert doc["security"] == [{"token": []}]
+    assert doc["paths"]["/health"]["get"]["security"] == []
+
+
 def test_the_workspace_key_never_leaves_the_server(server):
     base, tokens = server
     answer = _call(base, "GET", "/api/v1/workspace/meta/auth_key", tokens[Role.ADMIN])

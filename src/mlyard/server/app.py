@@ -21,6 +21,7 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
@@ -115,8 +116,26 @@ def _errors(api: FastAPI) -> None:
 
 
 def _docs(api: FastAPI) -> None:
-    """Swagger UI from the package's own copy (installed from npm), never a CDN."""
+    """Swagger UI from the package's own copy (installed from npm), never a CDN; its
+    Authorize button takes an API token."""
     assets = static.vendor("swagger-ui-dist")
+
+    def schema() -> dict[str, Any]:
+        if api.openapi_schema is None:
+            doc = get_openapi(
+                title=api.title,
+                version=api.version,
+                description=api.description,
+                routes=api.routes,
+            )
+            doc.setdefault("components", {})["securitySchemes"] = {
+                "token": {"type": "http", "scheme": "bearer", "description": "myd_… token"}
+            }
+            doc["security"] = [{"token": []}]
+            api.openapi_schema = doc
+        return api.openapi_schema
+
+    api.openapi = schema  # type: ignore[method-assign]
     api.mount("/static/swagger", StaticFiles(directory=assets, check_dir=False), name="swagger")
 
     @api.get("/docs", include_in_schema=False)

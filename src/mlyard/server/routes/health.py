@@ -11,7 +11,7 @@ from mlyard.server.context import reply, viewer
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health")
+@router.get("/health", openapi_extra={"security": []})
 def health(request: Request) -> Response:
     """Up, and whether the store answers (it names no store: its URL may hold secrets)."""
     ws = request.app.state.workspace
