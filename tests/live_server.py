@@ -29,12 +29,15 @@ def backing(ws: Workspace) -> Workspace:
 
 
 @contextmanager
-def live_server(url: str, artifact_root: str | None = None, gate: Any = None) -> Iterator[str]:
-    """Serve the workspace at ``url``; yield the server's base URL."""
+def live_server(
+    url: str, artifact_root: str | None = None, gate: Any = None, **options: Any
+) -> Iterator[str]:
+    """Serve the workspace at ``url``; yield the server's base URL. ``options`` go to
+    :func:`~mlyard.server.create_app` (``max_body``, ``body_timeout``)."""
     from tests.conftest import _wait_until
 
     ws = Workspace.open(url, artifact_root=artifact_root)
-    app = create_app(ws, gate=gate, close_workspace=True)
+    app = create_app(ws, gate=gate, close_workspace=True, **options)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from mlyard.names import MAX_VERSION
 from mlyard.store.records import (
     DeploymentState,
     FileRecord,
@@ -146,7 +147,7 @@ class ModelVersionQuery(Body):
 
 
 class AliasSet(Body):
-    version: int = Field(ge=1, le=2**31)
+    version: int = Field(ge=1, le=MAX_VERSION)
 
 
 class Tags(Body):
