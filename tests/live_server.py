@@ -36,14 +36,20 @@ def served(base: str) -> Workspace:
 
 @contextmanager
 def live_server(
-    url: str, artifact_root: str | None = None, gate: Any = None, *, auth: bool = False
+    url: str,
+    artifact_root: str | None = None,
+    gate: Any = None,
+    *,
+    auth: bool = False,
+    **options: Any,
 ) -> Iterator[str]:
     """Serve the workspace at ``url``; yield the server's base URL. With ``auth`` every
-    request needs a token (make the first with ``init_admin(served(base))``)."""
+    request needs a token (make the first with ``init_admin(served(base))``); ``options``
+    go to :func:`~mlyard.server.create_app` (``max_body``, ``body_timeout``)."""
     from tests.conftest import _wait_until
 
     ws = Workspace.open(url, artifact_root=artifact_root)
-    app = create_app(ws, gate=gate or gate_for(ws, auth), close_workspace=True)
+    app = create_app(ws, gate=gate or gate_for(ws, auth), close_workspace=True, **options)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))

@@ -37,6 +37,12 @@ def relative_path(path: Any, field: str) -> str:
             field=field,
             fix="pass a relative path such as 'experiments/data'",
         )
+    if "\x00" in path:
+        raise InvalidInputError(
+            f"{field} {path!r} contains a NUL character",
+            field=field,
+            fix="pass a path of printable characters, e.g. 'experiments/data'",
+        )
     text = path.replace("\\", "/")
     parts = PurePosixPath(text).parts
     if text.startswith("/") or ".." in parts or (parts and parts[0].endswith(":")):

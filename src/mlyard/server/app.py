@@ -25,6 +25,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 from mlyard import __version__, static
 from mlyard.errors import InvalidInputError, MethodNotAllowedError, MlyardError, NotFoundError
@@ -92,10 +93,13 @@ def _errors(api: FastAPI) -> None:
 
     @api.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
-        first = exc.errors()[0] if exc.errors() else {}
-        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "body"
-        message = f"{where}: {first.get('msg', 'invalid value')}"
-        return answer(InvalidInputError(message, field=where, fix="see /docs for the schema"))
+        return answer(_invalid(exc))
+
+    @api.exception_handler(ClientDisconnect)
+    async def gone(request: Request, exc: ClientDisconnect) -> Response:
+        # Nobody reads this answer; it keeps a client that hung up mid-body out of the
+        # server's errors (and its log of crashes).
+        return answer(InvalidInputError("the client closed the connection mid-body"))
 
     @api.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
@@ -105,14 +109,39 @@ def _errors(api: FastAPI) -> None:
         elif exc.status_code == 405:
             err = MethodNotAllowedError(f"{request.method} is not allowed on {path}")
         else:
-            err = InvalidInputError(str(exc.detail), field="request")
+            err = InvalidInputError(str(exc.detail), field="body")
         status, body = error_body(err)
-        return Response(orjson.dumps(body), exc.status_code, media_type="application/json")
+        return Response(
+            orjson.dumps(body), exc.status_code, exc.headers, media_type="application/json"
+        )
 
     @api.exception_handler(Exception)
     async def crashed(request: Request, exc: Exception) -> Response:
         log.exception("%s %s failed", request.method, request.url.path)
         return answer(MlyardError(f"the server failed: {type(exc).__name__}: {exc}"))
+
+
+def _invalid(exc: RequestValidationError) -> InvalidInputError:
+    """The first problem of a request FastAPI could not validate, naming its field."""
+    first = exc.errors()[0] if exc.errors() else {}
+    cause = (first.get("ctx") or {}).get("error")
+    if isinstance(cause, InvalidInputError):  # a request body's own check (wire/requests.py)
+        return cause
+    if first.get("type") == "json_invalid":  # its loc is a character offset
+        return InvalidInputError(
+            f"the body is not valid JSON: {cause or first.get('msg')}",
+            field="body",
+            fix="send a JSON object; see /docs for the schema",
+        )
+    loc = [str(p) for p in first.get("loc", ())]
+    if loc and loc[0] in _LOCATIONS:
+        loc = loc[1:]
+    where = ".".join(loc) or "body"
+    message = f"{where}: {first.get('msg', 'invalid value')}"
+    return InvalidInputError(message, field=where, fix="see /docs for the schema")
+
+
+_LOCATIONS = ("body", "query", "path", "header", "cookie")
 
 
 def _docs(api: FastAPI) -> None:

@@ -18,13 +18,18 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.responses import Response
 
+from mlyard.names import MAX_VERSION
 from mlyard.wire import codec
 from mlyard.workspace import Workspace
+
+# A version in a path: bounded here, so a huge number is a 400 naming it, not a number
+# the database cannot hold.
+Version = Annotated[int, Path(ge=1, le=MAX_VERSION)]
 
 
 def reply(value: Any, as_type: Any = None, status: int = 200) -> Response:

@@ -3,7 +3,10 @@
 A body larger than the limit is answered 413 from its ``Content-Length`` before a
 byte of it is read, or as soon as a chunked body passes the limit. Streamed uploads
 (blobs, datastore files) have no size limit. A client that stops sending its body for
-``body_timeout`` seconds gets 408, so slow clients hold a connection, never a worker.
+``body_timeout`` seconds gets 408, so a stalled client holds its connection for that
+long, and a worker only if it uploads (see :mod:`mlyard.server.streams`). Either
+answer closes the connection, the rest of the body unread, and wins over whatever the
+app answers once its body stopped coming.
 """
 
 from __future__ import annotations
@@ -54,31 +57,26 @@ class Guard:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500
-        sent = False
-
-        async def sending(message: Message) -> None:
-            nonlocal status, sent
-            if message["type"] == "http.response.start":
-                status, sent = message["status"], True
-            await send(message)
-
+        exchange = _Exchange(send)
         streamed = scope["method"] == "PUT" and scope["path"].endswith(STREAMED)
         limit = None if streamed else self.max_body
         try:
             length = _content_length(scope)
             if limit is not None and length is not None and length > limit:
                 raise Abort(_too_large(limit))
-            await self.app(scope, self._limited(receive, limit), sending)
+            await self.app(scope, self._limited(receive, limit, exchange), exchange.send)
+            if exchange.abort is not None:
+                raise exchange.abort
         except Abort as abort:
-            if not sent:
-                await _answer(sending, abort)
+            await exchange.answer(abort)
         finally:
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
-            self.metrics.observe(scope["method"], template, status, time.perf_counter() - started)
+            self.metrics.observe(
+                scope["method"], template, exchange.status, time.perf_counter() - started
+            )
 
-    def _limited(self, receive: Receive, limit: int | None) -> Receive:
+    def _limited(self, receive: Receive, limit: int | None, exchange: _Exchange) -> Receive:
         seen = 0
         timeout = self.body_timeout
 
@@ -88,7 +86,7 @@ class Guard:
                 with anyio.fail_after(timeout):
                     message = await receive()
             except TimeoutError:
-                raise Abort(
+                raise exchange.aborting(
                     InvalidInputError(
                         f"the request body stalled for {timeout:g} s",
                         field="body",
@@ -99,10 +97,53 @@ class Guard:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if limit is not None and seen > limit:
-                    raise Abort(_too_large(limit))
+                    raise exchange.aborting(_too_large(limit))
             return message
 
         return limited
+
+
+class _Exchange:
+    """One request's answer, as the guard sees it pass: its status, and the abort that
+    overrides whatever the app answers after it. (The app may catch the abort raised
+    in its ``receive``: FastAPI answers any failure to read a JSON body with a 400.)"""
+
+    def __init__(self, send: Send):
+        self._send = send
+        self.status = 500  # until the app answers: a crash before is the server's
+        self.started = False
+        self.abort: Abort | None = None
+
+    def aborting(self, error: MlyardError, status: int | None = None) -> Abort:
+        self.abort = Abort(error, status)
+        return self.abort
+
+    async def send(self, message: Message) -> None:
+        if self.abort is not None and not self.started:
+            return  # the app's answer to a body it could not read: the abort's goes out
+        if message["type"] == "http.response.start":
+            self.status, self.started = message["status"], True
+        await self._send(message)
+
+    async def answer(self, abort: Abort) -> None:
+        """Send ``abort``'s answer, unless one is under way; close the connection, as
+        the rest of the body is never read."""
+        if self.started:
+            return
+        self.status, self.started = abort.status, True
+        status, content = abort.response()
+        await self._send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(content)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await self._send({"type": "http.response.body", "body": content})
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -116,24 +157,9 @@ def _content_length(scope: Scope) -> int | None:
 
 
 def _too_large(limit: int) -> RequestTooLargeError:
+    size = f"{limit >> 20} MiB" if limit >= 1 << 20 else f"{limit} bytes"
     return RequestTooLargeError(
-        f"the request body is larger than {limit // (1 << 20)} MiB",
+        f"the request body is larger than {size}",
         field="body",
         fix="send smaller batches, or upload files as blobs",
     )
-
-
-async def _answer(send: Send, abort: Abort) -> None:
-    status, content = abort.response()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(content)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": content})

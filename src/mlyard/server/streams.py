@@ -4,6 +4,10 @@ An upload is read by blocking code (the blob store's ``put``, a datastore write)
 worker thread; :class:`BodyReader` hands it the request's chunks from the event loop
 one at a time. A download is the blob store's verifying stream, sent in 1 MiB chunks.
 
+An upload holds its thread while its client is slow to send, so uploads take threads
+from their own pool (``UPLOAD_THREADS``): slow uploaders can only make other uploads
+wait, never the routes that share the default pool.
+
 Example:
     >>> sha, size = await run_reading(request, lambda f: ws.blobs.put(f))  # doctest: +SKIP
 """
@@ -16,10 +20,13 @@ from typing import BinaryIO, TypeVar
 import anyio
 import anyio.from_thread
 import anyio.to_thread
+from anyio.lowlevel import RunVar
 from fastapi import Request
 
 T = TypeVar("T")
 CHUNK = 1 << 20
+UPLOAD_THREADS = 16
+_uploads: RunVar[anyio.CapacityLimiter] = RunVar("mlyard_upload_threads")
 
 
 class BodyReader:
@@ -58,7 +65,18 @@ class BodyReader:
 async def run_reading(request: Request, work: Callable[[BinaryIO], T]) -> T:
     """Run ``work(body stream)`` in a worker thread; return what it returns."""
     reader = BodyReader(request.stream().__aiter__())
-    return await anyio.to_thread.run_sync(work, reader)  # type: ignore[arg-type]
+    limiter = _upload_threads()
+    return await anyio.to_thread.run_sync(work, reader, limiter=limiter)  # type: ignore[arg-type]
+
+
+def _upload_threads() -> anyio.CapacityLimiter:
+    """The upload pool of this event loop (one per loop, like anyio's default pool)."""
+    try:
+        return _uploads.get()
+    except LookupError:
+        limiter = anyio.CapacityLimiter(UPLOAD_THREADS)
+        _uploads.set(limiter)
+        return limiter
 
 
 def chunks(stream: BinaryIO) -> Iterator[bytes]:

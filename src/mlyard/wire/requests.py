@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from mlyard.names import MAX_VERSION
 from mlyard.store.records import (
     DeploymentState,
     FileRecord,
@@ -41,6 +42,26 @@ def _file(f: FileRecord) -> FileRecord:
 
 
 File = Annotated[FileRecord, AfterValidator(_file)]
+
+
+def _json(value: Any, depth: int = 0) -> Any:
+    """``value`` if a database JSON column can hold it: ints within 64 bits, 64 deep."""
+    if depth > 64:
+        raise ValueError("nested more than 64 levels deep")
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and not -_INT64 - 1 <= value <= _INT64:
+        raise ValueError(f"{value} does not fit in 64 bits")
+    if isinstance(value, dict):
+        for item in value.values():
+            _json(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _json(item, depth + 1)
+    return value
+
+
+Json = Annotated[dict[str, Any], AfterValidator(_json)]  # free-form, stored as JSON
 
 
 class Body(BaseModel):
@@ -117,9 +138,9 @@ class DatastoreCreate(Body):
 class DatasetVersionCreate(Body):
     kind: str = Field(min_length=1, max_length=32)
     fingerprint: str = Field(min_length=1, max_length=128)
-    spec: dict[str, Any]
+    spec: Json
     files: list[File]
-    profile: dict[str, Any] | None = None
+    profile: Json | None = None
     description: str | None = None
     tags: dict[str, str] = {}
     created_by: str | None = Field(None, max_length=256)  # the caller, when authenticated
@@ -129,11 +150,11 @@ class ModelVersionCreate(Body):
     framework: str = Field(min_length=1, max_length=64)
     framework_version: str | None = None
     flavor: str = Field(min_length=1, max_length=64)
-    manifest: dict[str, Any]
+    manifest: Json
     description: str | None = None
     run_id: str | None = None
     source: str | None = None
-    resource_config: dict[str, Any] | None = None
+    resource_config: Json | None = None
     sample_input: str | None = None
     sample_output: str | None = None
     tags: dict[str, str] | None = None
@@ -146,7 +167,7 @@ class ModelVersionQuery(Body):
 
 
 class AliasSet(Body):
-    version: int = Field(ge=1, le=2**31)
+    version: int = Field(ge=1, le=MAX_VERSION)
 
 
 class Tags(Body):
@@ -177,7 +198,7 @@ class ServiceCreate(Body):
     name: str = _Name
     models: list[str] = Field(min_length=1, max_length=64)
     overwrite: bool = False
-    deployment_config: dict[str, Any] | None = None
+    deployment_config: Json | None = None
 
 
 class Move(Body):

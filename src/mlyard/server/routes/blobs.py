@@ -12,8 +12,9 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from mlyard.artifacts._base import check_sha
-from mlyard.errors import NotFoundError
+from mlyard.errors import IntegrityError, NotFoundError
 from mlyard.server.context import admin, editor, reply, viewer
+from mlyard.server.limits import Abort
 from mlyard.server.streams import chunks, run_reading
 from mlyard.workspace import Workspace
 
@@ -24,7 +25,12 @@ _SHA = Query(None, pattern="^[0-9a-f]{64}$")
 @router.put("", status_code=201)
 async def put_blob(request: Request, sha256: str | None = _SHA, ws: Workspace = editor):
     """Store the request body; answer its ``sha256`` and ``size``."""
-    sha, size = await run_reading(request, lambda body: ws.blobs.put(body, expected=sha256))
+    try:
+        sha, size = await run_reading(request, lambda body: ws.blobs.put(body, expected=sha256))
+    except IntegrityError as e:
+        # The body is not what its sender said it sent: the sender's problem (a 4xx),
+        # still as DATA_LOSS, so a client raises the IntegrityError it would locally.
+        raise Abort(e, 400) from None
     return reply({"sha256": sha, "size": size}, status=201)
 
 

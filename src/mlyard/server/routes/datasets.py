@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from mlyard.names import check_name
-from mlyard.server.context import editor, reply, viewer
+from mlyard.server.context import Version, editor, reply, viewer
 from mlyard.server.gate import creator
 from mlyard.store.records import DatasetVersionRecord
 from mlyard.wire.requests import DatasetVersionCreate
@@ -46,7 +46,7 @@ def get_latest_dataset_version(name: str, ws: Workspace = viewer) -> Response:
 
 
 @router.get("/{name}/versions/{version}")
-def get_dataset_version(name: str, version: int, ws: Workspace = viewer) -> Response:
+def get_dataset_version(name: str, version: Version, ws: Workspace = viewer) -> Response:
     return reply(ws.store.get_dataset_version(name, version))
 
 

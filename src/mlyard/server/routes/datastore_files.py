@@ -2,13 +2,16 @@
 reads and writes through (see :mod:`mlyard.data.remote_fs`).
 
 Paths are relative to the datastore root, normalized and confined: no absolute path,
-no ``..``, and on a local folder no symlink leading outside it. Writes stream.
+no ``..``, no NUL, and on a local folder no symlink leading outside it (listings leave
+such links out, so not even the size of what they point at shows). Writes stream.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+from collections.abc import Iterator
 from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -17,7 +20,7 @@ from fsspec.implementations.local import LocalFileSystem
 
 from mlyard.data._paths import relative_path
 from mlyard.data.datastore import Datastore
-from mlyard.errors import InvalidInputError, NotFoundError
+from mlyard.errors import ConflictError, InvalidInputError, NotFoundError
 from mlyard.server.context import editor, reply, viewer
 from mlyard.server.streams import chunks, run_reading
 from mlyard.wire.requests import Move
@@ -45,7 +48,8 @@ def ls(name: str, path: str = _PATH, ws: Workspace = viewer) -> Response:
         found = store._fs.ls(key, detail=True)
     except (FileNotFoundError, NotADirectoryError):
         raise NotFoundError(f"datastore {name!r} has no folder {path!r}", field="path") from None
-    return reply([_entry(store, f) for f in found], list[dict[str, Any]])
+    entries = [_entry(store, f) for f in found if _inside(store, f["name"])]
+    return reply(entries, list[dict[str, Any]])
 
 
 @router.get("/find")
@@ -56,7 +60,8 @@ def find(name: str, path: str = _PATH, withdirs: bool = False, ws: Workspace = v
         found = store._fs.find(key, withdirs=withdirs, detail=True)
     except (FileNotFoundError, NotADirectoryError):
         found = {}
-    return reply([_entry(store, f) for f in found.values()], list[dict[str, Any]])
+    entries = [_entry(store, f) for f in found.values() if _inside(store, f["name"])]
+    return reply(entries, list[dict[str, Any]])
 
 
 @router.get("/file")
@@ -83,7 +88,8 @@ async def write(request: Request, name: str, path: str = _PATH, ws: Workspace = 
                 out.write(chunk)
 
     try:
-        await run_reading(request, copy)
+        with _in_the_way(name, path, "path"):
+            await run_reading(request, copy)
     except BaseException:
         with contextlib.suppress(OSError):
             store._fs.rm_file(key)  # nothing half-written stays
@@ -93,12 +99,16 @@ async def write(request: Request, name: str, path: str = _PATH, ws: Workspace = 
 
 @router.post("/mv", status_code=204)
 def move(name: str, body: Move, ws: Workspace = editor) -> Response:
-    store, src = _locate(ws, name, body.src, writing=True)
-    _, dst = _locate(ws, name, body.dst, writing=True)
-    if isinstance(store._fs, LocalFileSystem):
-        os.replace(src, dst)  # atomic on one disk
-    else:
-        store._fs.mv(src, dst)
+    store, src = _locate(ws, name, body.src, writing=True, field="src")
+    _, dst = _locate(ws, name, body.dst, writing=True, field="dst")
+    if not store._fs.isfile(src):
+        raise NotFoundError(f"datastore {name!r} has no file {body.src!r}", field="src")
+    with _in_the_way(name, body.dst, "dst"):
+        if isinstance(store._fs, LocalFileSystem):
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            os.replace(src, dst)  # atomic on one disk
+        else:
+            store._fs.mv(src, dst)
     return Response(status_code=204)
 
 
@@ -111,23 +121,50 @@ def remove(name: str, path: str = _PATH, ws: Workspace = editor) -> Response:
     return Response(status_code=204)
 
 
-def _locate(ws: Workspace, name: str, path: str, writing: bool = False) -> tuple[Datastore, str]:
+def _locate(
+    ws: Workspace, name: str, path: str, writing: bool = False, field: str = "path"
+) -> tuple[Datastore, str]:
     """The datastore and the filesystem key of ``path`` inside it, confined."""
     store = ws.get_datastore(name)
-    rel = relative_path(path, "path")
+    rel = relative_path(path, field)
     if writing and not rel:
-        raise InvalidInputError("a file path is needed", field="path", fix="e.g. 'raw/a.csv'")
+        raise InvalidInputError("a file path is needed", field=field, fix="e.g. 'raw/a.csv'")
     key = store._key(rel)
-    if isinstance(store._fs, LocalFileSystem):
-        root = os.path.realpath(store._key(""))
-        real = os.path.realpath(key)
-        if real != root and not real.startswith(root + os.sep):
-            raise InvalidInputError(
-                f"{path!r} leads outside datastore {name!r} (through a symbolic link)",
-                field="path",
-                fix="use a path inside the datastore",
-            )
+    if not _inside(store, key):
+        raise InvalidInputError(
+            f"{path!r} leads outside datastore {name!r} (through a symbolic link)",
+            field=field,
+            fix="use a path inside the datastore",
+        )
     return store, key
+
+
+@contextlib.contextmanager
+def _in_the_way(name: str, path: str, field: str) -> Iterator[None]:
+    """A folder where a file should go, or a file where a folder should: a conflict."""
+    try:
+        yield
+    except OSError as e:
+        if e.errno not in _IN_THE_WAY:
+            raise
+        raise ConflictError(
+            f"datastore {name!r} has a file or folder in the way of {path!r}: {e.strerror}",
+            field=field,
+            fix="write to another path, or remove what is in the way",
+        ) from None
+
+
+_IN_THE_WAY = (errno.EEXIST, errno.EISDIR, errno.ENOTDIR, errno.ENOTEMPTY)
+
+
+def _inside(store: Datastore, key: str) -> bool:
+    """Whether ``key`` is inside the datastore, links followed (always, on a filesystem
+    without links)."""
+    if not isinstance(store._fs, LocalFileSystem):
+        return True
+    root = os.path.realpath(store._key(""))
+    real = os.path.realpath(key)
+    return real == root or real.startswith(root + os.sep)
 
 
 def _entry(store: Datastore, info: dict[str, Any]) -> dict[str, Any]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 from fastapi import APIRouter, Response
 
+from mlyard.errors import InvalidInputError
 from mlyard.names import check_name
 from mlyard.server.context import admin, editor, reply, viewer
 from mlyard.store.records import DatastoreRecord, FileRecord
@@ -18,7 +21,28 @@ router = APIRouter(prefix="/api/v1/datastores", tags=["datastores"])
 def register_datastore(body: DatastoreCreate, ws: Workspace = admin) -> Response:
     """Register a datastore URL as the server sees it (a folder of the server, s3://…)."""
     check_name(body.name, "datastore name", field="name")
-    return reply(ws.store.register_datastore(body.name, body.url, body.is_default), status=201)
+    url = _server_url(body.url)
+    return reply(ws.store.register_datastore(body.name, url, body.is_default), status=201)
+
+
+def _server_url(url: str) -> str:
+    """``url`` if the server can tell where it is: a URL with a scheme, an absolute
+    folder of the server's, or ``./…`` inside the workspace — never a folder relative
+    to wherever the server process happened to start."""
+    if any(ord(c) < 32 for c in url):
+        raise InvalidInputError(
+            f"datastore URL {url!r} contains control characters", field="url", fix=_URL_FIX
+        )
+    if "://" in url or os.path.isabs(url) or url.startswith("./"):
+        return url
+    raise InvalidInputError(
+        f"datastore URL {url!r} is a relative folder: the server cannot tell where it is",
+        field="url",
+        fix=_URL_FIX,
+    )
+
+
+_URL_FIX = "give an absolute folder of the server, './name' inside the workspace, or s3://…"
 
 
 @router.get("")

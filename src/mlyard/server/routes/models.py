@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from mlyard.names import check_name
-from mlyard.server.context import editor, reply, viewer
+from mlyard.server.context import Version, editor, reply, viewer
 from mlyard.server.gate import creator
 from mlyard.store.records import ModelVersionRecord, RegisteredModelRecord
 from mlyard.wire.requests import AliasSet, ModelVersionCreate, ModelVersionQuery, TagKeys, Tags
@@ -41,7 +41,7 @@ def get_latest_model_version(name: str, ws: Workspace = viewer) -> Response:
 
 
 @router.get("/{name}/versions/{version}")
-def get_model_version(name: str, version: int, ws: Workspace = viewer) -> Response:
+def get_model_version(name: str, version: Version, ws: Workspace = viewer) -> Response:
     return reply(ws.store.get_model_version(name, version))
 
 
@@ -64,12 +64,12 @@ def delete_model_alias(name: str, alias: str, ws: Workspace = editor) -> Respons
 
 
 @router.patch("/{name}/versions/{version}/tags", status_code=204)
-def set_model_version_tags(name: str, version: int, body: Tags, ws: Workspace = editor):
+def set_model_version_tags(name: str, version: Version, body: Tags, ws: Workspace = editor):
     ws.store.set_model_version_tags(name, version, body.tags)
     return Response(status_code=204)
 
 
 @router.post("/{name}/versions/{version}/tags/delete", status_code=204)
-def delete_model_version_tags(name: str, version: int, body: TagKeys, ws: Workspace = editor):
+def delete_model_version_tags(name: str, version: Version, body: TagKeys, ws: Workspace = editor):
     ws.store.delete_model_version_tags(name, version, body.keys)
     return Response(status_code=204)
