@@ -72,7 +72,11 @@ class ServerProcess:
     def __init__(self, args: list[str], log: Path, env: dict[str, str] | None = None):
         self.args = args
         self.log = log
-        self.env = {**os.environ, **(env or {})}
+        # its own temporary folder: what it leaves (or its gc collects) there is known
+        tmp = log.with_name(f"{log.stem}-tmp")
+        tmp.mkdir(exist_ok=True)
+        self.env = {**os.environ, "TMPDIR": str(tmp), **(env or {})}
+        self.tmp = tmp
         self.port = 0
         self.process: subprocess.Popen[bytes] | None = None
         self.terminated = False
@@ -236,6 +240,7 @@ class StuckLink:
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = int(self._listener.getsockname()[1])
         self._sockets: list[socket.socket] = []
+        self.stuck = threading.Event()  # set once a connection has reached the limit
         threading.Thread(target=self._accept, daemon=True).start()
 
     @property
@@ -257,8 +262,7 @@ class StuckLink:
             for args in ((client, server, self.limit), (server, client, None)):
                 threading.Thread(target=self._pump, args=args, daemon=True).start()
 
-    @staticmethod
-    def _pump(src: socket.socket, dst: socket.socket, limit: int | None) -> None:
+    def _pump(self, src: socket.socket, dst: socket.socket, limit: int | None) -> None:
         passed = 0
         try:
             while data := src.recv(1 << 16):
@@ -267,6 +271,8 @@ class StuckLink:
                     passed += len(data)
                 if data:
                     dst.sendall(data)
+                if limit is not None and passed >= limit:
+                    self.stuck.set()
         except OSError:
             pass
         finally:
@@ -277,5 +283,8 @@ class StuckLink:
     def close(self) -> None:
         self._listener.close()
         for sock in self._sockets:
+            # shutdown first: it wakes a pump blocked in recv and sends the FIN; a bare
+            # close would leave the connection open while that recv holds the socket
             with contextlib.suppress(OSError):
-                sock.close()
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()

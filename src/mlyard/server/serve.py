@@ -22,6 +22,7 @@ import sys
 import uvicorn
 from uvicorn.supervisors.multiprocess import Multiprocess
 
+from mlyard import settings
 from mlyard.errors import InvalidInputError
 
 GRACE = 30
@@ -43,7 +44,10 @@ def app_from_env():
         os.environ[_ENV["url"]], artifact_root=os.environ.get(_ENV["artifacts"]) or None
     )
     return create_app(
-        ws, gate=gate_for(ws, os.environ.get(_ENV["auth"]) != "off"), close_workspace=True
+        ws,
+        gate=gate_for(ws, os.environ.get(_ENV["auth"]) != "off"),
+        body_timeout=float(settings.get("body_timeout")),
+        close_workspace=True,
     )
 
 
