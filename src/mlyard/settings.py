@@ -62,6 +62,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("deploy_timeout", 120.0, "Seconds wait_for_deployment waits for ready.", float),
     Setting(
+        "body_timeout",
+        30.0,
+        "Seconds `mlyard server` waits for more of a request body (an upload) before "
+        "answering 408 and dropping what came.",
+        float,
+    ),
+    Setting(
         "heartbeat_interval",
         10.0,
         "Seconds between a live run's heartbeats; a run silent for 6 of them is LOST.",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import posixpath
+import uuid
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -11,6 +14,15 @@ from mlyard.names import check_name
 # Suffix of the temporary names files are written under before being renamed into place:
 # ``.<name>.<pid>-<random>.mlyard-part``.
 PART_SUFFIX = ".mlyard-part"
+
+
+def part_name(dest: str) -> str:
+    """A temporary name next to ``dest``, owned by this process.
+
+    The writer's pid in the name lets `mlyard gc` remove what a killed writer left.
+    """
+    parent, base = posixpath.split(dest)
+    return posixpath.join(parent, f".{base}.{os.getpid()}-{uuid.uuid4().hex[:8]}{PART_SUFFIX}")
 
 
 def part_owner(path: str) -> int | None:

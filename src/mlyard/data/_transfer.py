@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import posixpath
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +20,7 @@ from fsspec import AbstractFileSystem
 from fsspec.implementations.local import LocalFileSystem
 
 from mlyard.artifacts.hashing import Progress, copy_hashing
-from mlyard.data._paths import PART_SUFFIX
+from mlyard.data._paths import part_name
 from mlyard.errors import AlreadyExistsError, IntegrityError, InvalidInputError
 from mlyard.progress import byte_progress
 
@@ -62,7 +60,7 @@ def copy_all(
     try:
         with byte_progress(description, total, None if show_progress else False) as advance:
             for copy in copies:
-                tmp = _temp_name(copy.dest)
+                tmp = part_name(copy.dest)
                 staged.append(tmp)
                 results.append(_stage(fs, copy, tmp, advance, reread))
         for copy, tmp in zip(copies, list(staged), strict=True):
@@ -73,12 +71,6 @@ def copy_all(
             with contextlib.suppress(OSError):
                 fs.rm_file(tmp)
     return results
-
-
-def _temp_name(dest: str) -> str:
-    # The writer's pid in the name lets `mlyard gc` remove what a killed writer left.
-    parent, base = posixpath.split(dest)
-    return posixpath.join(parent, f".{base}.{os.getpid()}-{uuid.uuid4().hex[:8]}{PART_SUFFIX}")
 
 
 def _stage(

@@ -38,7 +38,7 @@ from mlyard.workspace import Workspace
 
 log = logging.getLogger("mlyard.server")
 MAX_BODY = 64 << 20  # JSON bodies; blobs and datastore files stream without a limit
-BODY_TIMEOUT = 30.0
+BODY_TIMEOUT = 30.0  # `mlyard server` reads MLYARD_BODY_TIMEOUT
 
 
 def create_app(

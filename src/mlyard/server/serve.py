@@ -15,8 +15,14 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import signal
 import socket
+import sys
 
+import uvicorn
+from uvicorn.supervisors.multiprocess import Multiprocess
+
+from mlyard import settings
 from mlyard.errors import InvalidInputError
 
 GRACE = 30
@@ -38,7 +44,10 @@ def app_from_env():
         os.environ[_ENV["url"]], artifact_root=os.environ.get(_ENV["artifacts"]) or None
     )
     return create_app(
-        ws, gate=gate_for(ws, os.environ.get(_ENV["auth"]) != "off"), close_workspace=True
+        ws,
+        gate=gate_for(ws, os.environ.get(_ENV["auth"]) != "off"),
+        body_timeout=float(settings.get("body_timeout")),
+        close_workspace=True,
     )
 
 
@@ -75,13 +84,11 @@ def serve(
     log_level: str = "warning",
 ) -> None:
     """Serve the workspace at ``url`` until SIGTERM or Ctrl-C."""
-    import uvicorn
-
     check_options(host, auth, workers)
     os.environ[_ENV["url"]] = url
     os.environ[_ENV["artifacts"]] = artifacts or ""
     os.environ[_ENV["auth"]] = "on" if auth else "off"
-    uvicorn.run(
+    config = uvicorn.Config(
         "mlyard.server.serve:app_from_env",
         factory=True,
         host=host,
@@ -92,3 +99,40 @@ def serve(
         timeout_keep_alive=30,
         access_log=False,
     )
+    # uvicorn ends a process it stopped gracefully by raising the signal again, which
+    # kills it with SIGTERM's status (-15, 143 in a shell): a stop that was asked for
+    # and went well must say 0 to whatever supervises the server (systemd, Kubernetes).
+    previous = signal.signal(signal.SIGTERM, _stopped)
+    try:
+        if workers > 1:
+            _Workers(config, sockets=[config.bind_socket()]).run()
+        else:
+            _serve_one(config)
+    except KeyboardInterrupt:
+        pass  # Ctrl-C: stopped as asked, like SIGTERM
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _serve_one(config: uvicorn.Config) -> None:
+    config.load_app()  # an app that cannot be imported exits 3 here
+    server = uvicorn.Server(config)
+    server.run()
+    if not server.started:
+        sys.exit(3)  # uvicorn's status for a server that never started (port taken…)
+
+
+def _stopped(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
+class _Workers(Multiprocess):
+    """uvicorn's supervisor of worker processes, but the listening socket closes as soon
+    as the stop begins. uvicorn's keeps it open until every worker has finished its
+    requests: meanwhile the kernel still completes new connections into its backlog,
+    where they hang unanswered instead of being refused."""
+
+    def terminate_all(self) -> None:
+        for sock in self.sockets:
+            sock.close()
+        super().terminate_all()

@@ -12,13 +12,13 @@ import contextlib
 import errno
 import os
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, BinaryIO
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from fsspec.implementations.local import LocalFileSystem
 
-from mlyard.data._paths import relative_path
+from mlyard.data._paths import part_name, relative_path
 from mlyard.data.datastore import Datastore
 from mlyard.errors import ConflictError, InvalidInputError, NotFoundError
 from mlyard.server.context import editor, reply, viewer
@@ -76,14 +76,21 @@ def read(name: str, path: str = _PATH, ws: Workspace = viewer) -> StreamingRespo
 
 @router.put("/file", status_code=204)
 async def write(request: Request, name: str, path: str = _PATH, ws: Workspace = editor):
-    """Write the body to ``path`` (clients write a temporary name, then move it)."""
+    """Write the body to ``path`` (clients write a temporary name, then move it).
+
+    Nothing half-written is ever at ``path``. On a folder the body goes to a temporary
+    of this server process, renamed into place when whole: a server killed mid-write
+    leaves only that, which `mlyard gc` removes once the process is gone. (The client's
+    temporary name carries the client's pid, which means nothing on this machine.)
+    """
     store, key = _locate(ws, name, path, writing=True)
+    if isinstance(store._fs, LocalFileSystem):
+        with _in_the_way(name, path, "path"):
+            await run_reading(request, lambda body: _write_local(key, body))
+        return Response(status_code=204)
 
     def copy(body) -> None:
-        fs = store._fs
-        if isinstance(fs, LocalFileSystem):
-            os.makedirs(os.path.dirname(key), exist_ok=True)
-        with fs.open(key, "wb") as out:
+        with store._fs.open(key, "wb") as out:
             while chunk := body.read(1 << 20):
                 out.write(chunk)
 
@@ -92,9 +99,24 @@ async def write(request: Request, name: str, path: str = _PATH, ws: Workspace = 
             await run_reading(request, copy)
     except BaseException:
         with contextlib.suppress(OSError):
-            store._fs.rm_file(key)  # nothing half-written stays
+            store._fs.rm_file(key)  # an object store may have committed what it got
         raise
     return Response(status_code=204)
+
+
+def _write_local(key: str, body: BinaryIO) -> None:
+    os.makedirs(os.path.dirname(key), exist_ok=True)
+    tmp = part_name(key)
+    try:
+        with open(tmp, "wb") as out:
+            while chunk := body.read(1 << 20):
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())  # durable before the rename makes it visible
+        os.replace(tmp, key)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
 
 
 @router.post("/mv", status_code=204)
