@@ -4,7 +4,8 @@ Every test that takes ``ws`` runs once per backend: an embedded folder workspace
 (SQLite), a PostgreSQL workspace (marked ``postgres``), and a live ``mlyard server``
 on loopback serving each of them (the PostgreSQL one with its artifacts on S3, moto's
 server). Tests about what only an embedded workspace does (its own processes and
-folders) take ``local_ws``; tests about one backend's own behaviour take ``folder_ws``.
+folders) take ``local_ws``; tests about what only a client of a server sees take
+``server_ws``; tests about one backend's own behaviour take ``folder_ws``.
 """
 
 from __future__ import annotations
@@ -22,9 +23,7 @@ from mlyard import Workspace
 PG_URL = os.environ.get("MLYARD_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 LOCAL_BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 SERVER_BACKENDS = ["server", pytest.param("server-postgresql-s3", marks=pytest.mark.postgres)]
-# The server backends join `ws` once the SDK suite passes over them (issue 6, under way);
-# the store contract already runs over them (tests/store/conftest.py).
-BACKENDS = LOCAL_BACKENDS
+BACKENDS = LOCAL_BACKENDS + SERVER_BACKENDS
 BUCKET = "mlyard-tests"
 
 
@@ -79,6 +78,12 @@ def ws(request, tmp_path: Path):
 @pytest.fixture(params=LOCAL_BACKENDS)
 def local_ws(request, tmp_path: Path):
     """A fresh embedded workspace (SQLite, PostgreSQL), for what runs on this machine."""
+    yield from _open(request, request.param, tmp_path)
+
+
+@pytest.fixture(params=SERVER_BACKENDS)
+def server_ws(request, tmp_path: Path):
+    """A fresh remote workspace, for what only a client of a server sees."""
     yield from _open(request, request.param, tmp_path)
 
 
