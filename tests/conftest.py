@@ -75,6 +75,13 @@ def ws(request, tmp_path: Path):
     yield from _open(request, request.param, tmp_path)
 
 
+# For a test about this machine's own processes or folders whose fixtures take `ws`
+# (a registered model, a deployed service): `ws` over the embedded backends only.
+local_only = pytest.mark.parametrize("ws", LOCAL_BACKENDS, indirect=True)
+# The counterpart, for what only a client of a server sees.
+server_only = pytest.mark.parametrize("ws", SERVER_BACKENDS, indirect=True)
+
+
 @pytest.fixture(params=LOCAL_BACKENDS)
 def local_ws(request, tmp_path: Path):
     """A fresh embedded workspace (SQLite, PostgreSQL), for what runs on this machine."""

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from mlyard.auth import Role, authenticate, get_user, list_tokens
 from mlyard.cli import app
 from mlyard.errors import UnauthenticatedError
+from tests.live_server import backing
 
 runner = CliRunner()
 
@@ -41,7 +42,7 @@ def test_a_token_is_printed_once_and_works(ws):
     out = ok(ws, "tokens", "create", "alice", "--label", "laptop", "--expires-in", "30d")
     assert "cannot be shown again" in out
     (token,) = re.findall(r"^myd_\S+$", out, flags=re.M)
-    assert authenticate(ws.store, token).user == "alice"
+    assert authenticate(backing(ws).store, token).user == "alice"
     (record,) = list_tokens(ws, "alice")
     assert record.token_id in out and record.expires_at is not None
     listing = ok(ws, "tokens", "list")
@@ -49,7 +50,7 @@ def test_a_token_is_printed_once_and_works(ws):
     assert token not in listing and token[10:20] not in listing
     assert "revoked token" in ok(ws, "tokens", "revoke", record.token_id)
     with pytest.raises(UnauthenticatedError):
-        authenticate(ws.store, token)
+        authenticate(backing(ws).store, token)
     assert "revoked" in ok(ws, "tokens", "list", "--user", "alice")
 
 

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from mlyard.errors import AlreadyExistsError, ConflictError, NotFoundError
+from mlyard.auth.keys import workspace_key
+from mlyard.errors import (
+    AlreadyExistsError,
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from mlyard.store.records import Role, TokenRecord, UserRecord
+from tests.conftest import local_only
 
 HASH_A, HASH_B, HASH_C = "a" * 64, "b" * 64, "c" * 64
 
@@ -13,6 +21,11 @@ HASH_A, HASH_B, HASH_C = "a" * 64, "b" * 64, "c" * 64
 @pytest.fixture
 def store(ws):
     return ws.store
+
+
+# Token hashes are written and looked up only by the store that holds the workspace
+# key: an embedded one, or a server's own (tests/auth/test_tokens.py reaches it). A
+# remote workspace's store refuses, naming the field, as the last test here checks.
 
 
 def test_users_are_created_listed_and_changed(store):
@@ -42,6 +55,7 @@ def test_disabling_twice_keeps_the_first_time(store):
     assert store.disable_user("alice").disabled_at == first.disabled_at
 
 
+@local_only
 def test_unknown_users_and_tokens_are_not_found(store):
     for call in (
         lambda: store.get_user("nope"),
@@ -59,6 +73,7 @@ def test_unknown_users_and_tokens_are_not_found(store):
     store.touch_token("nope", 1)  # skipped silently
 
 
+@local_only
 def test_tokens_are_stored_by_hash_and_found_with_their_user(store):
     store.create_user("alice", Role.EDITOR)
     assert store.list_tokens("alice") == []  # a known user without tokens
@@ -74,6 +89,7 @@ def test_tokens_are_stored_by_hash_and_found_with_their_user(store):
         store.create_token("alice", "again", HASH_A, "myd_abcdef")
 
 
+@local_only
 def test_tokens_list_oldest_first_per_user_or_all(store):
     store.create_user("alice", Role.EDITOR)
     store.create_user("bob", Role.VIEWER)
@@ -85,6 +101,7 @@ def test_tokens_list_oldest_first_per_user_or_all(store):
     assert store.list_tokens("bob")[0].expires_at == 2**62
 
 
+@local_only
 def test_a_disabled_user_gets_no_new_token(store):
     store.create_user("alice", Role.EDITOR)
     store.disable_user("alice")
@@ -94,6 +111,7 @@ def test_a_disabled_user_gets_no_new_token(store):
     assert store.find_token(HASH_A) is None
 
 
+@local_only
 def test_revoked_tokens_stay_listed_and_found(store):
     store.create_user("alice", Role.EDITOR)
     token = store.create_token("alice", "", HASH_A, "p")
@@ -105,6 +123,7 @@ def test_revoked_tokens_stay_listed_and_found(store):
     assert store.list_tokens("alice")[0].state() == "revoked"
 
 
+@local_only
 def test_touching_a_token_never_moves_its_last_use_back(store):
     store.create_user("alice", Role.EDITOR)
     token = store.create_token("alice", "", HASH_A, "p")
@@ -114,3 +133,20 @@ def test_touching_a_token_never_moves_its_last_use_back(store):
     store.touch_token(token.token_id, 6000)
     found = store.find_token(HASH_A)
     assert found is not None and found[0].last_used_at == 6000
+
+
+def test_a_server_keeps_token_hashes_and_its_key_to_itself(server_ws):
+    store = server_ws.store
+    store.create_user("alice", Role.EDITOR)
+    for call in (
+        lambda: store.create_token("alice", "", HASH_A, "p"),
+        lambda: store.find_token(HASH_A),
+        lambda: store.touch_token("t", 1),
+    ):
+        with pytest.raises(InvalidInputError, match="happens on the server") as err:
+            call()
+        assert err.value.field == "token"
+    with pytest.raises(PermissionDeniedError, match="never leaves the server") as denied:
+        workspace_key(store)
+    assert denied.value.field == "key"
+    assert store.list_tokens("alice") == []
