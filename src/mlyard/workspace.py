@@ -276,7 +276,10 @@ class Workspace:
 
     # -- datastores ----------------------------------------------------------------
     def resolve_url(self, url: str) -> str:
-        """Turn a workspace-relative datastore URL (``./…``) into an absolute one."""
+        """Turn a workspace-relative datastore URL (``./…``) into an absolute one.
+
+        A server resolves its own before sending them: a remote workspace never sees one.
+        """
         if url.startswith("./") and self.server is None:
             return str(Path(self.home) / url[2:])
         return url

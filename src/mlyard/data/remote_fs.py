@@ -154,8 +154,8 @@ class _Download(io.RawIOBase):
         return pos
 
     def readinto(self, buffer) -> int:
-        if self._pos >= self._size:
-            return 0
+        # Read to the end of the stream, not to `size`: a file that grew since is read
+        # whole, and its hash says so if it was recorded.
         if self._body is None:
             self._body = _ResponseReader(self._fs._stream(self._path, self._pos))
         n = self._body.readinto(buffer)
