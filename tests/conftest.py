@@ -4,7 +4,8 @@ Every test that takes ``ws`` runs once per backend: an embedded folder workspace
 (SQLite), a PostgreSQL workspace (marked ``postgres``), and a live ``mlyard server``
 on loopback serving each of them (the PostgreSQL one with its artifacts on S3, moto's
 server). Tests about what only an embedded workspace does (its own processes and
-folders) take ``local_ws``; tests about one backend's own behaviour take ``folder_ws``.
+folders) take ``local_ws``; tests about what only a client of a server sees take
+``server_ws``; tests about one backend's own behaviour take ``folder_ws``.
 """
 
 from __future__ import annotations
@@ -24,9 +25,7 @@ PG_URL = os.environ.get("MLYARD_TEST_PG", "postgresql://postgres@127.0.0.1:5432/
 REQUIRE_PG = os.environ.get("MLYARD_REQUIRE_POSTGRES") == "1"
 LOCAL_BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 SERVER_BACKENDS = ["server", pytest.param("server-postgresql-s3", marks=pytest.mark.postgres)]
-# The server backends join `ws` once the SDK suite passes over them (issue 6, under way);
-# the store contract already runs over them (tests/store/conftest.py).
-BACKENDS = LOCAL_BACKENDS
+BACKENDS = LOCAL_BACKENDS + SERVER_BACKENDS
 BUCKET = "mlyard-tests"
 
 
@@ -85,9 +84,22 @@ def ws(request, tmp_path: Path):
     yield from _open(request, request.param, tmp_path)
 
 
+# For a test about this machine's own processes or folders whose fixtures take `ws`
+# (a registered model, a deployed service): `ws` over the embedded backends only.
+local_only = pytest.mark.parametrize("ws", LOCAL_BACKENDS, indirect=True)
+# The counterpart, for what only a client of a server sees.
+server_only = pytest.mark.parametrize("ws", SERVER_BACKENDS, indirect=True)
+
+
 @pytest.fixture(params=LOCAL_BACKENDS)
 def local_ws(request, tmp_path: Path):
     """A fresh embedded workspace (SQLite, PostgreSQL), for what runs on this machine."""
+    yield from _open(request, request.param, tmp_path)
+
+
+@pytest.fixture(params=SERVER_BACKENDS)
+def server_ws(request, tmp_path: Path):
+    """A fresh remote workspace, for what only a client of a server sees."""
     yield from _open(request, request.param, tmp_path)
 
 

@@ -17,6 +17,7 @@ from mlyard import Dataset, Experiment, Model, processes
 from mlyard.errors import InvalidInputError
 from mlyard.gc import Garbage, collect_garbage
 from tests.live_server import backing
+from tests.outside import DatastoreFiles
 
 SENT = 3 << 20  # what the interrupted writer gets to store: three of its 1 MiB chunks
 PUT_STDIN = (
@@ -45,12 +46,20 @@ def found(report) -> list[tuple[str, str, int]]:
     return sorted((g.kind, g.where, g.size) for g in report.items)
 
 
+def staged(ws, system_tmp: Path) -> list[tuple[str, int]]:
+    """(name, size) of what blob puts are staging where the blobs are kept: the blob
+    store's temporaries, and the spools of an object store's puts (hashed locally
+    before their single PUT) in the system's temporary folder."""
+    spools = [(str(p), p.stat().st_size) for p in system_tmp.glob("mlyard-spool-*")]
+    return [(t.name, t.size) for t in backing(ws).blobs.scan_temporaries()] + spools
+
+
 def interrupted_put(
-    ws, wait_until, stop: signal.Signals
-) -> tuple[subprocess.CompletedProcess, Path]:
-    """Start a process storing its stdin as a blob; once it has written ``SENT`` bytes to
-    its temporary (the pipe stays open, so it waits for more), send it ``stop`` and wait
-    until it is gone. Returns how it ended and where its temporary was."""
+    ws, wait_until, system_tmp: Path, stop: signal.Signals
+) -> tuple[subprocess.CompletedProcess, str, int]:
+    """Start a process storing its stdin as a blob; once ``SENT`` bytes are staged (the
+    pipe stays open, so it waits for more), send it ``stop`` and wait until it is gone.
+    Returns how it ended, where its bytes were staged, and its pid."""
     child = subprocess.Popen(
         [sys.executable, "-c", PUT_STDIN, ws.url],
         stdin=subprocess.PIPE,
@@ -63,11 +72,8 @@ def interrupted_put(
     except BrokenPipeError:
         pytest.fail(f"the writer died early: {child.communicate()[1].decode()}")
 
-    def temporary() -> Path | None:
-        for tmp in ws.blobs.scan_temporaries():
-            if Path(tmp.name).name.startswith(f"{child.pid}-") and tmp.size == SENT:
-                return Path(tmp.name)
-        return None
+    def temporary() -> str | None:
+        return next((name for name, size in staged(ws, system_tmp) if size == SENT), None)
 
     wait_until(lambda: temporary() is not None)
     path = temporary()
@@ -75,13 +81,17 @@ def interrupted_put(
     child.send_signal(stop)
     _, err = child.communicate(timeout=30)
     assert not processes.alive(child.pid)
-    return subprocess.CompletedProcess(child.args, child.returncode, None, err), path
+    return subprocess.CompletedProcess(child.args, child.returncode, None, err), path, child.pid
 
 
-def test_a_killed_put_leaves_a_temporary_that_gc_removes(ws, wait_until):
-    ended, tmp = interrupted_put(ws, wait_until, signal.SIGKILL)
+# Local only: the killed process wrote the blob store's folder itself, so its temporary
+# stays for gc. A client of a server writes nothing there (see the test after this one).
+def test_a_killed_put_leaves_a_temporary_that_gc_removes(local_ws, wait_until, system_tmp):
+    ws = local_ws
+    ended, name, pid = interrupted_put(ws, wait_until, system_tmp, signal.SIGKILL)
+    tmp = Path(name)
     assert ended.returncode == -signal.SIGKILL
-    assert tmp.is_file()
+    assert tmp.is_file() and tmp.name.startswith(f"{pid}-")  # the writer's own
 
     dry = collect_garbage(ws, dry_run=True)
 
@@ -99,20 +109,30 @@ def test_a_killed_put_leaves_a_temporary_that_gc_removes(ws, wait_until):
     assert collect_garbage(ws, dry_run=True).items == []
 
 
+def test_a_client_killed_mid_upload_leaves_nothing_on_the_server(server_ws, wait_until, system_tmp):
+    ws = server_ws
+    ended, _, _ = interrupted_put(ws, wait_until, system_tmp, signal.SIGKILL)
+    assert ended.returncode == -signal.SIGKILL
+
+    wait_until(lambda: staged(ws, system_tmp) == [])  # the server saw the cut request
+
+    assert list(ws.blobs.scan()) == []
+    assert collect_garbage(ws, dry_run=True).items == []
+
+
 def test_a_put_ended_by_sigterm_leaves_nothing(ws, wait_until, system_tmp):
-    ended, tmp = interrupted_put(ws, wait_until, signal.SIGTERM)
+    ended, _, _ = interrupted_put(ws, wait_until, system_tmp, signal.SIGTERM)
 
     assert ended.returncode == 128 + signal.SIGTERM, ended.stderr.decode()
     assert b"Traceback" not in ended.stderr
-    assert not tmp.exists()
-    assert list(ws.blobs.scan_temporaries()) == []
+    wait_until(lambda: staged(ws, system_tmp) == [])  # at once, or once a server sees it
     assert list(ws.blobs.scan()) == []
     assert list(system_tmp.iterdir()) == []
     assert collect_garbage(ws, dry_run=True).items == []
 
 
 def test_temporaries_of_dead_processes_go_those_of_live_ones_stay(ws, system_tmp):
-    dead, live = dead_pid(), os.getpid()
+    dead, live = dead_pid(), os.getpid()  # a live server on loopback runs in this process
     stale_dir = system_tmp / f"mlyard-register-{dead}-x"
     (stale_dir / "model").mkdir(parents=True)
     (stale_dir / "model" / "model.joblib").write_bytes(b"m" * 100)
@@ -122,34 +142,36 @@ def test_temporaries_of_dead_processes_go_those_of_live_ones_stay(ws, system_tmp
     unrelated = system_tmp / f"other-tool-{dead}-z"
     unrelated.mkdir()
 
-    datastore = Path(ws.get_default_datastore().url)
-    stale_part = datastore / "raw" / f".x.csv.{dead}-abcd1234.mlyard-part"
-    stale_part.parent.mkdir(parents=True)
-    stale_part.write_bytes(b"1,2\n" * 10)
-    busy_part = datastore / "raw" / f".y.csv.{live}-abcd1234.mlyard-part"
-    busy_part.write_bytes(b"1,2\n")
-    (datastore / "raw" / "x.csv").write_bytes(b"1,2\n")  # a file, not a temporary
-
-    stale_blob_tmp = Path(backing(ws).blobs.root, "tmp")  # where the blob store stages writes
-    (stale_blob_tmp / f"{dead}-0123abcd").write_bytes(b"b" * 7)
-    (stale_blob_tmp / f"{live}-0123abcd").write_bytes(b"b" * 7)
+    datastore = DatastoreFiles(ws.get_default_datastore())
+    stale_part = f"raw/.x.csv.{dead}-abcd1234.mlyard-part"
+    datastore.write(stale_part, b"1,2\n" * 10)
+    busy_part = f"raw/.y.csv.{live}-abcd1234.mlyard-part"
+    datastore.write(busy_part, b"1,2\n")
+    datastore.write("raw/x.csv", b"1,2\n")  # a file, not a temporary
 
     expected = [
-        ("temporary", f"default:{stale_part}", 40),
-        ("temporary", str(stale_blob_tmp / f"{dead}-0123abcd"), 7),
+        ("temporary", f"default:{datastore.key(stale_part)}", 40),
         ("temporary", str(stale_dir), 100),
     ]
+    blobs = backing(ws).blobs
+    stale_blob_tmp = Path(blobs.root, "tmp")  # where a blob store in a folder stages writes
+    if blobs.local:  # (on an object store, a blob's single PUT is its commit)
+        (stale_blob_tmp / f"{dead}-0123abcd").write_bytes(b"b" * 7)
+        (stale_blob_tmp / f"{live}-0123abcd").write_bytes(b"b" * 7)
+        expected.append(("temporary", str(stale_blob_tmp / f"{dead}-0123abcd"), 7))
     assert found(collect_garbage(ws, dry_run=True)) == sorted(expected)
-    assert stale_dir.exists() and stale_part.exists()
+    assert stale_dir.exists() and datastore.exists(stale_part)
 
     report = collect_garbage(ws)
 
     assert found(report) == sorted(expected)
-    assert report.bytes_freed == 147
-    assert not stale_dir.exists() and not stale_part.exists()
-    assert not (stale_blob_tmp / f"{dead}-0123abcd").exists()
+    assert report.bytes_freed == sum(size for _, _, size in expected)
+    assert not stale_dir.exists() and not datastore.exists(stale_part)
     assert busy_dir.is_dir() and (busy_dir / "model" / "model.joblib").is_file()
-    assert busy_part.is_file() and (stale_blob_tmp / f"{live}-0123abcd").is_file()
+    assert datastore.exists(busy_part)
+    if blobs.local:
+        assert not (stale_blob_tmp / f"{dead}-0123abcd").exists()
+        assert (stale_blob_tmp / f"{live}-0123abcd").is_file()
     assert unrelated.is_dir()
     assert ws.get_default_datastore().open("raw/x.csv").read() == b"1,2\n"
 

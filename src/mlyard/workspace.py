@@ -276,7 +276,10 @@ class Workspace:
 
     # -- datastores ----------------------------------------------------------------
     def resolve_url(self, url: str) -> str:
-        """Turn a workspace-relative datastore URL (``./…``) into an absolute one."""
+        """Turn a workspace-relative datastore URL (``./…``) into an absolute one.
+
+        A server resolves its own before sending them: a remote workspace never sees one.
+        """
         if url.startswith("./") and self.server is None:
             return str(Path(self.home) / url[2:])
         return url
@@ -291,12 +294,32 @@ class Workspace:
 
         return Datastore(self, self.store.get_datastore(name))
 
-    def register_datastore(self, name: str, url: str) -> Datastore:
-        """Register ``url`` (a folder or any fsspec URL) as datastore ``name``."""
+    def register_datastore(self, name: str, url: str | Path) -> Datastore:
+        """Register ``url`` (a folder or any fsspec URL) as datastore ``name``.
+
+        A folder is created if missing. On a remote workspace it is a folder of the
+        server's machine, so it must be given as the absolute path the server sees.
+        """
         from mlyard.data.datastore import Datastore
 
         check_name(name, "datastore name", field="name")
-        if "://" not in url:
+        if not isinstance(url, str | Path) or not str(url):
+            raise InvalidInputError(
+                f"url must be a folder path or an fsspec URL, got {url!r:.60}",
+                field="url",
+                fix="pass e.g. '/data/raw' or 's3://bucket/prefix'",
+            )
+        url = str(url)
+        if self.server is not None and "://" not in url:
+            # A folder of the server: its own machine creates it when files arrive.
+            if not url.startswith("/"):
+                raise InvalidInputError(
+                    f"{url!r} is relative, but the folder must be one of the server "
+                    f"at {self.url}, not of this machine",
+                    field="url",
+                    fix="pass the absolute path the server sees, e.g. '/srv/data/raw'",
+                )
+        elif "://" not in url:
             path = Path(url).expanduser().absolute()
             path.mkdir(parents=True, exist_ok=True)
             url = str(path)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from mlyard.errors import AlreadyExistsError, ConflictError, NotFoundError
+from mlyard.auth.keys import workspace_key
+from mlyard.errors import (
+    AlreadyExistsError,
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from mlyard.store.records import Role, TokenRecord, UserRecord
 
 HASH_A, HASH_B, HASH_C = "a" * 64, "b" * 64, "c" * 64
@@ -15,6 +22,11 @@ def store(local_ws):
     # The store's half of auth: a served workspace's clients reach users through the
     # server's routes (tests/server/test_auth.py) and never see a token hash.
     return local_ws.store
+
+
+# Token hashes are written and looked up only by the store that holds the workspace
+# key: an embedded one, or a server's own (tests/auth/test_tokens.py reaches it). A
+# remote workspace's store refuses, naming the field, as the last test here checks.
 
 
 def test_users_are_created_listed_and_changed(store):
@@ -116,3 +128,20 @@ def test_touching_a_token_never_moves_its_last_use_back(store):
     store.touch_token(token.token_id, 6000)
     found = store.find_token(HASH_A)
     assert found is not None and found[0].last_used_at == 6000
+
+
+def test_a_server_keeps_token_hashes_and_its_key_to_itself(server_ws):
+    store = server_ws.store
+    store.create_user("alice", Role.EDITOR)
+    for call in (
+        lambda: store.create_token("alice", "", HASH_A, "p"),
+        lambda: store.find_token(HASH_A),
+        lambda: store.touch_token("t", 1),
+    ):
+        with pytest.raises(InvalidInputError, match="happens on the server") as err:
+            call()
+        assert err.value.field == "token"
+    with pytest.raises(PermissionDeniedError, match="never leaves the server") as denied:
+        workspace_key(store)
+    assert denied.value.field == "key"
+    assert store.list_tokens("alice") == []

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mlyard.cli import app
+from tests.outside import DatastoreFiles
 
 runner = CliRunner()
 
@@ -50,9 +51,9 @@ def garbage(ws, system_tmp):
     stale_dir = system_tmp / f"mlyard-register-{dead}-x"
     stale_dir.mkdir()
     (stale_dir / "model.joblib").write_bytes(b"m" * 2048)
-    part = Path(ws.get_default_datastore().url) / f".x.csv.{dead}-abcd1234.mlyard-part"
-    part.parent.mkdir(parents=True, exist_ok=True)  # made by a first upload otherwise
-    part.write_bytes(b"1,2\n" * 256)
+    datastore = DatastoreFiles(ws.get_default_datastore())
+    part = datastore.key(f".x.csv.{dead}-abcd1234.mlyard-part")
+    datastore.write(f".x.csv.{dead}-abcd1234.mlyard-part", b"1,2\n" * 256)
     orphan, _ = ws.blobs.put_bytes(b"left by a registration that failed")
     (system_tmp / f"mlyard-register-{os.getpid()}-y").mkdir()  # this process's: in use
     return {str(stale_dir): "temporary", f"default:{part}": "temporary", orphan: "blob"}

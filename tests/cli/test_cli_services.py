@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from mlyard import Model, Webservice
 from mlyard.cli import app
 from mlyard.processes import alive
+from tests.live_server import backing
 
 runner = CliRunner()
 
@@ -47,7 +48,7 @@ def test_deploy_list_logs_up_delete(ws, registered, wait_until):
     out = mlyard(ws, "services", "logs", "svc")
     assert out.exit_code == 0 and "serving svc" in out.output
 
-    pid = service.pid
+    pid = backing(ws).deployer.pid("svc")  # a process of the server's host, if remote
     os.kill(pid, signal.SIGKILL)  # as if the machine rebooted
     wait_until(lambda: not alive(pid))  # `up` sees it gone, and its port free
     out = mlyard(ws, "services", "up")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from mlyard import Dataset, FileDataset
 from mlyard.errors import AlreadyExistsError, NotFoundError
 from tests.data.data_helpers import tree, write
+from tests.outside import DatastoreFiles
 
 
 @pytest.fixture
@@ -56,7 +55,7 @@ def test_register_and_download_the_snapshot(ws, images, store, src, tmp_path):
 
 
 def test_a_file_deleted_after_definition_is_reported(images, store, tmp_path):
-    (Path(store.url) / "images/cat.png").unlink()
+    DatastoreFiles(store).remove("images/cat.png")
     with pytest.raises(NotFoundError, match="deleted after the dataset was defined"):
         images.download(tmp_path / "out")
     assert store.list("images")[0].path == "images/sub/dog.png"

@@ -3,24 +3,20 @@ and a corrupted snapshot is repaired by storing its clean bytes again."""
 
 from __future__ import annotations
 
-import os
-import stat
-from pathlib import Path
-
 import pytest
 
 from mlyard import Dataset, Experiment
 from mlyard.errors import IntegrityError, NotFoundError
 from tests.data.data_helpers import sha, write
-from tests.live_server import backing
+from tests.outside import DatastoreFiles, rewrite_blob
 
 CLEAN = "1,2,3\n4,5,6\n7,8,9\n"
 SAME_SIZE = "1,2,3\n4,5,6\n7,8,0\n"  # one digit changed in place: the size says nothing
 
 
-def on_disk(store, path: str) -> Path:
-    """The datastore file itself, as anything outside mlyard would write it."""
-    return Path(store.url) / path
+def change_outside(store, path: str, text: str) -> None:
+    """Write the datastore file itself, as anything outside mlyard would."""
+    DatastoreFiles(store).write(path, text)
 
 
 def tabular(store, path="exp/numbers.csv"):
@@ -53,7 +49,7 @@ def assert_nothing_registered(ws, name: str) -> None:
 @pytest.mark.parametrize("changed", [SAME_SIZE, CLEAN + "10,11,12\n"], ids=["same-size", "longer"])
 def test_a_file_changed_outside_mlyard_is_not_registered(ws, uploaded, make, changed):
     dataset = make(uploaded)
-    on_disk(uploaded, "exp/numbers.csv").write_text(changed)
+    change_outside(uploaded, "exp/numbers.csv", changed)
 
     with pytest.raises(IntegrityError) as err:
         dataset.register(ws, name="numbers")
@@ -66,7 +62,7 @@ def test_a_file_changed_outside_mlyard_is_not_registered(ws, uploaded, make, cha
 def test_a_change_made_after_the_dataset_was_defined_is_caught(ws, uploaded):
     dataset = tabular(uploaded)
     assert dataset.to_pandas_dataframe().shape == (3, 3)
-    on_disk(uploaded, "exp/numbers.csv").write_text(SAME_SIZE)
+    change_outside(uploaded, "exp/numbers.csv", SAME_SIZE)
 
     with pytest.raises(IntegrityError, match="exp/numbers.csv"):
         dataset.register(ws, name="numbers")
@@ -74,7 +70,7 @@ def test_a_change_made_after_the_dataset_was_defined_is_caught(ws, uploaded):
 
 
 def test_uploading_the_file_again_makes_it_registrable(ws, uploaded, src):
-    on_disk(uploaded, "exp/numbers.csv").write_text(SAME_SIZE)
+    change_outside(uploaded, "exp/numbers.csv", SAME_SIZE)
     with pytest.raises(IntegrityError):
         tabular(uploaded).register(ws, name="numbers")
 
@@ -89,7 +85,7 @@ def test_uploading_the_file_again_makes_it_registrable(ws, uploaded, src):
 
 def test_files_never_uploaded_through_mlyard_are_registered_as_they_are(ws, uploaded):
     # Nothing was recorded for them, so there is nothing to hold them to.
-    on_disk(uploaded, "exp/dropped-in.csv").write_text("5,5,5\n")
+    change_outside(uploaded, "exp/dropped-in.csv", "5,5,5\n")
 
     reg = files(uploaded).register(ws, name="all")
 
@@ -98,9 +94,7 @@ def test_files_never_uploaded_through_mlyard_are_registered_as_they_are(ws, uplo
 
 
 def corrupt_blob(ws, sha256: str, data: bytes) -> None:
-    blob = Path(backing(ws).blobs.path(sha256))
-    os.chmod(blob, stat.S_IRUSR | stat.S_IWUSR)  # blobs are stored read-only
-    blob.write_bytes(data)
+    rewrite_blob(ws, sha256, lambda _: data)
 
 
 def register_again(ws, store, _src) -> None:

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import stat
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -17,7 +13,7 @@ from mlyard.errors import (
     NotFoundError,
 )
 from tests.data.data_helpers import sha, tree, write
-from tests.live_server import backing
+from tests.outside import rewrite_blob
 
 
 @pytest.fixture
@@ -111,10 +107,8 @@ def test_registered_data_survives_overwriting_the_datastore(ws, features, store,
 
 def test_a_corrupted_blob_is_detected_on_read(ws, features, tmp_path):
     reg = features.register(ws, name="features")
-    blob = Path(backing(ws).blobs.path(reg.files[0].sha256))
-    os.chmod(blob, stat.S_IRUSR | stat.S_IWUSR)
-    data = blob.read_bytes()
-    blob.write_bytes(data.replace(b"1.1", b"7.1", 1))  # still valid CSV, other numbers
+    # still valid CSV, other numbers
+    rewrite_blob(ws, reg.files[0].sha256, lambda data: data.replace(b"1.1", b"7.1", 1))
 
     fresh = Dataset.get_by_name(ws, "features")
     with pytest.raises(IntegrityError, match="dataset file 'feature.csv' is corrupted"):
@@ -126,9 +120,7 @@ def test_a_corrupted_blob_is_detected_on_read(ws, features, tmp_path):
 
 def test_a_corrupted_blob_that_no_longer_parses_is_still_an_integrity_error(ws, features):
     reg = features.register(ws, name="features")
-    blob = Path(backing(ws).blobs.path(reg.files[0].sha256))
-    os.chmod(blob, stat.S_IRUSR | stat.S_IWUSR)
-    blob.write_bytes(b"1,2\n1,2,3,4,5\n")
+    rewrite_blob(ws, reg.files[0].sha256, lambda _: b"1,2\n1,2,3,4,5\n")
     with pytest.raises(IntegrityError):
         reg.to_pandas_dataframe()
 

@@ -3,8 +3,6 @@ whether they succeed or fail half-way."""
 
 from __future__ import annotations
 
-import os
-import stat
 from pathlib import Path
 
 import joblib
@@ -15,7 +13,7 @@ from sklearn.linear_model import Ridge
 
 from mlyard import Dataset, Experiment, Model
 from mlyard.errors import IntegrityError, InvalidInputError, NotFoundError
-from tests.live_server import backing
+from tests.outside import rewrite_blob
 
 X = pd.DataFrame({"a": np.arange(10.0), "b": np.arange(10.0) ** 2})
 Y = pd.Series(np.arange(10.0), name="y")
@@ -43,10 +41,7 @@ def run(ws):
 
 
 def corrupt(ws, sha256: str) -> None:
-    blob = Path(backing(ws).blobs.path(sha256))
-    os.chmod(blob, stat.S_IRUSR | stat.S_IWUSR)  # blobs are stored read-only
-    data = blob.read_bytes()
-    blob.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))  # one bit, same size
+    rewrite_blob(ws, sha256, lambda data: data[:-1] + bytes([data[-1] ^ 1]))  # one bit
 
 
 def test_loading_a_model_again_and_again_leaves_nothing(ws, model_file, system_tmp):

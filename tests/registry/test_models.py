@@ -9,7 +9,7 @@ from sklearn.linear_model import LogisticRegression, Ridge
 
 from mlyard import Experiment, Model, ResourceConfiguration
 from mlyard.errors import AlreadyExistsError, IntegrityError, InvalidInputError, NotFoundError
-from tests.live_server import backing
+from tests.outside import rewrite_blob
 
 
 @pytest.fixture
@@ -138,12 +138,7 @@ def test_corrupted_blob_is_refused(ws, tmp_path):
     path = tmp_path / "m.joblib"
     joblib.dump(Ridge().fit([[0.0], [1.0]], [0.0, 1.0]), path)
     m = Model.register(ws, "c", path, model_framework="ScikitLearn")
-    blob = backing(ws).blobs.path(m.manifest.files[0].sha256)
-    import os
-
-    os.chmod(blob, 0o644)
-    with open(blob, "r+b") as f:
-        f.write(b"garbage")
+    rewrite_blob(ws, m.manifest.files[0].sha256, lambda data: b"garbage" + data[7:])
     with pytest.raises(IntegrityError, match="corrupted"):
         m.load()
 

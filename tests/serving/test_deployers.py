@@ -13,6 +13,7 @@ from mlyard import Workspace
 from mlyard.errors import ConflictError, LockedError
 from mlyard.processes import alive, machine
 from mlyard.serving import Webservice, deploy, services_up
+from tests.conftest import local_only, server_only
 from tests.live_server import backing
 
 
@@ -22,6 +23,10 @@ def _other_machine(ws, tmp_path, monkeypatch) -> Workspace:
     return Workspace.open(ws.url, home=tmp_path / "far-away")
 
 
+# Local only: machines sharing an embedded workspace's database each run their own
+# services. A server's clients all act through it (its services run on its host:
+# tests/serving/test_service.py, over every backend).
+@local_only
 def test_another_machine_sees_the_true_state_and_asks_the_owner(
     ws, diabetes_service, tmp_path, monkeypatch
 ):
@@ -42,6 +47,28 @@ def test_another_machine_sees_the_true_state_and_asks_the_owner(
     finally:
         far.close()
     assert diabetes_service.state == "Healthy"  # untouched by all of that
+
+
+@server_only
+def test_every_client_of_a_server_acts_on_its_services(ws, diabetes_service, tmp_path):
+    server_host = backing(ws).deployer.machine
+    other = Workspace.open(ws.url)  # another client, as from another machine
+    try:
+        seen = Webservice(other, "diabetes-service")
+        assert seen.state == "Healthy" and seen.host == server_host
+        assert seen.pid is None  # a process of the server's host, not of this client
+        seen.wait_for_deployment()
+        assert "scoring process" in seen.get_logs()
+        assert services_up(other) == {"diabetes-service": "running"}
+        replaced = deploy(other, "diabetes-service", ["diabetes:1"], overwrite=True)
+        replaced.wait_for_deployment()
+        assert diabetes_service.refresh().port == replaced.port
+        assert diabetes_service.state == "Healthy"
+        seen.delete()
+        assert Webservice.list(ws) == []
+        assert backing(ws).deployer.pid("diabetes-service") is None
+    finally:
+        other.close()
 
 
 DEPLOY = textwrap.dedent(
@@ -86,7 +113,8 @@ def test_concurrent_overwrite_deploys_leave_exactly_the_recorded_server(ws, diab
         errors = [p.communicate("go\n", timeout=180)[1] for p in procs]
         assert [p.returncode for p in procs] == [0] * n, errors
         service = Webservice(ws, "contested")
-        assert _servers(folder) == [service.pid]  # no orphan: every other one was stopped
+        # no orphan: every other one was stopped
+        assert _servers(folder) == [backing(ws).deployer.pid("contested")]
         service.wait_for_deployment()
         assert service.state == "Healthy"
         service.delete()

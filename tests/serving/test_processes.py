@@ -10,7 +10,6 @@ import socket
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import psutil
 import pytest
@@ -20,6 +19,7 @@ from mlyard.errors import DeploymentFailedError, NotFoundError
 from mlyard.processes import alive as process_alive
 from mlyard.serving import DeploymentConfig, Webservice, services_up
 from tests.live_server import backing
+from tests.outside import rewrite_blob
 
 DEPLOY_SCRIPT = textwrap.dedent(
     """
@@ -42,7 +42,7 @@ DEPLOY_SCRIPT = textwrap.dedent(
     )
     service = deploy(ws, "outliving", [record], deployment_config={"start": sys.argv[3]})
     service.wait_for_deployment(show_output=True)
-    print(json.dumps({"pid": ws.deployer.pid("outliving"), "port": service.port}))
+    print(json.dumps({"port": service.port}))
     """
 )
 
@@ -70,9 +70,11 @@ def test_a_service_outlives_the_process_that_deployed_it(ws, tmp_path, diabetes,
         assert deployer.returncode == 0, err
         assert "ready" in out
         server = json.loads(out.strip().splitlines()[-1])
+        server["pid"] = backing(ws).deployer.pid("outliving")  # on the server's host
         assert not psutil.pid_exists(deployer.pid)  # the deployer is gone...
         assert process_alive(server["pid"])  # ...and its service runs on
         service = Webservice(ws, "outliving")
+        assert service.port == server["port"]
         assert _mode(ws, "outliving") == mode
         assert service.state == "Healthy"
         answer = service.run({"data": X[0:2].values.tolist(), "method": "predict"})
@@ -116,7 +118,8 @@ def test_the_setting_chooses_the_start_mode(ws, services, diabetes_record, monke
     assert _mode(ws, "by-setting") == "spawn"
     monkeypatch.setenv("MLYARD_SERVE_START", "auto")  # sklearn is fork-safe
     services("by-auto", [diabetes_record]).wait_for_deployment()
-    assert _mode(ws, "by-auto") == "fork"
+    # Forked from a main thread only: a server deploys from its worker threads.
+    assert _mode(ws, "by-auto") == ("fork" if backing(ws) is ws else "spawn")
 
 
 def test_a_forked_server_holds_none_of_the_deployers_sockets(ws, services, diabetes_record):
@@ -141,14 +144,15 @@ def test_services_up_restarts_a_killed_service_on_its_port(
     service.wait_for_deployment()
     still = services("untouched", [diabetes_record])
     still.wait_for_deployment()
-    old, old_pid = ws.store.get_deployment("revived"), service.pid
+    old, old_pid = ws.store.get_deployment("revived"), backing(ws).deployer.pid("revived")
     os.kill(old_pid, signal.SIGKILL)
     wait_until(lambda: not process_alive(old_pid))
     assert service.state == "Unhealthy"
 
     assert services_up(ws) == {"revived": "restarted", "untouched": "running"}
     new = ws.store.get_deployment("revived")
-    assert service.pid != old_pid and new.port == old.port and new.state == "Healthy"
+    new_pid = backing(ws).deployer.pid("revived")
+    assert new_pid != old_pid and new.port == old.port and new.state == "Healthy"
     assert _mode(ws, "revived") == "spawn"
     assert service.state == "Healthy"
     answer = service.run({"data": X[0:2].values.tolist()})
@@ -156,9 +160,8 @@ def test_services_up_restarts_a_killed_service_on_its_port(
 
 
 def test_a_corrupted_blob_fails_the_deployment_clearly(ws, services, diabetes_record):
-    blob = Path(backing(ws).blobs.path(diabetes_record.manifest["files"][0]["sha256"]))
-    blob.chmod(0o644)
-    blob.write_bytes(blob.read_bytes()[:-8] + b"tampered")
+    sha256 = diabetes_record.manifest["files"][0]["sha256"]
+    rewrite_blob(ws, sha256, lambda data: data[:-8] + b"tampered")
     with pytest.raises(DeploymentFailedError, match="corrupted") as err:
         services("corrupt", [diabetes_record])
     assert "model file diabetes:1/model.joblib" in str(err.value)
@@ -174,7 +177,7 @@ def test_a_model_file_changed_on_disk_is_caught_by_the_server(
 ):
     service = services("tampered", [diabetes_record])
     service.wait_for_deployment()
-    pid = service.pid
+    pid = backing(ws).deployer.pid("tampered")
     os.kill(pid, signal.SIGKILL)
     wait_until(lambda: not process_alive(pid))
     model_file = (

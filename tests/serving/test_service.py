@@ -151,7 +151,7 @@ def test_delete_stops_the_process_closes_the_port_and_forgets_it(ws, services, d
     service.wait_for_deployment()
     record = ws.store.get_deployment("short-lived")
     folder = backing(ws).deployer.folder("short-lived").path
-    pid = service.pid
+    pid = backing(ws).deployer.pid("short-lived")  # the server's host runs a remote one
     assert process_alive(pid) and _port_open(record.port)
     service.delete()
     assert not process_alive(pid)

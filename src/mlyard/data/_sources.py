@@ -20,6 +20,7 @@ from fsspec import AbstractFileSystem
 from fsspec.implementations.local import LocalFileSystem
 
 from mlyard.data._paths import PART_SUFFIX, relative_path
+from mlyard.data._transfer import open_file
 from mlyard.data.datastore import Datastore
 from mlyard.errors import InvalidInputError, NotFoundError
 
@@ -70,7 +71,7 @@ class LiveFile:
 
     def open(self) -> BinaryIO:
         try:
-            return self.fs.open(self.path, "rb")
+            return open_file(self.fs, self.path)
         except FileNotFoundError:
             raise NotFoundError(
                 f"{self.path!r} was deleted after the dataset was defined",

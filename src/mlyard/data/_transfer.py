@@ -19,10 +19,21 @@ from typing import BinaryIO
 from fsspec import AbstractFileSystem
 from fsspec.implementations.local import LocalFileSystem
 
-from mlyard.artifacts.hashing import Progress, copy_hashing
+from mlyard.artifacts.hashing import CHUNK, Progress, copy_hashing
 from mlyard.data._paths import part_name
 from mlyard.errors import AlreadyExistsError, IntegrityError, InvalidInputError
 from mlyard.progress import byte_progress
+
+# What a file opened on a remote filesystem buffers (s3fs would buffer 50 MiB, the whole
+# of most files): a write, the smallest S3 multipart part; a read, one chunk ahead.
+WRITE_BLOCK = 5 << 20
+
+
+def open_file(fs: AbstractFileSystem, path: str, mode: str = "rb") -> BinaryIO:
+    """``fs.open(path, mode)``, buffering a few MiB at most on remote filesystems."""
+    if isinstance(fs, LocalFileSystem):
+        return fs.open(path, mode)
+    return fs.open(path, mode, block_size=WRITE_BLOCK if "w" in mode else CHUNK)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +95,7 @@ def _stage(
             fix="it changed outside mlyard; upload it again, then retry",
         )
     if reread:
-        with fs.open(tmp, "rb") as stored:
+        with open_file(fs, tmp) as stored:
             again, _ = copy_hashing(stored, None)
         if again != sha:
             raise IntegrityError(
@@ -104,7 +115,7 @@ def _open_for_write(fs: AbstractFileSystem, path: str) -> Iterator[BinaryIO]:
             out.flush()
             os.fsync(out.fileno())  # durable before the rename makes it visible
     else:
-        with fs.open(path, "wb") as out:
+        with open_file(fs, path, "wb") as out:
             yield out
 
 

@@ -19,7 +19,7 @@ from fsspec.implementations.local import LocalFileSystem
 
 from mlyard.artifacts.hashing import copy_hashing
 from mlyard.data._paths import PART_SUFFIX, join, relative_path
-from mlyard.data._transfer import Copy, check_local_targets, copy_all
+from mlyard.data._transfer import Copy, check_local_targets, copy_all, open_file
 from mlyard.errors import AlreadyExistsError, InvalidInputError, NotFoundError
 from mlyard.store.records import DatastoreRecord, FileRecord
 
@@ -186,17 +186,16 @@ class Datastore:
                     field="target_path",
                     fix="pass overwrite=True",
                 )
-        if isinstance(fs, LocalFileSystem):  # object stores have no folders to clash with
-            parents = {
-                rel.rsplit("/", n)[0] for rel in targets for n in range(1, rel.count("/") + 1)
-            }
-            for parent in sorted(parents):
-                if fs.isfile(self._key(parent)):
-                    raise InvalidInputError(
-                        f"{self.name}:{parent} is a file, so it cannot hold other files",
-                        field="target_path",
-                        fix="choose another target_path",
-                    )
+        # Refused on object stores too (where a key and a "folder" may share a name), so
+        # every datastore holds what a local folder could, and downloads anywhere.
+        parents = {rel.rsplit("/", n)[0] for rel in targets for n in range(1, rel.count("/") + 1)}
+        for parent in sorted(parents):
+            if fs.isfile(self._key(parent)):
+                raise InvalidInputError(
+                    f"{self.name}:{parent} is a file, so it cannot hold other files",
+                    field="target_path",
+                    fix="choose another target_path",
+                )
 
     # -- reading -------------------------------------------------------------------
     def download(
@@ -228,7 +227,7 @@ class Datastore:
         recorded = self._recorded(rel)
         copies = [
             Copy(
-                source=partial(self._fs.open, self._key(path), "rb"),
+                source=partial(open_file, self._fs, self._key(path)),
                 dest=str(dest),
                 label=f"{self.name}:{path}",
                 size=present[path],
@@ -258,7 +257,7 @@ class Datastore:
             if known is not None and known.size == size:
                 records.append(known)
                 continue
-            with self._fs.open(self._key(path), "rb") as f:
+            with open_file(self._fs, self._key(path)) as f:
                 sha, actual = copy_hashing(f, None)
             records.append(FileRecord(path, sha, actual))
         return records
@@ -273,7 +272,7 @@ class Datastore:
                 field="path",
                 fix="see datastore.list() for what it holds",
             )
-        return self._fs.open(key, "rb")
+        return open_file(self._fs, key)
 
     def exists(self, path: str) -> bool:
         """Whether a file or folder exists at ``path``."""

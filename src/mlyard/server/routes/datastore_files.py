@@ -19,6 +19,7 @@ from fastapi.responses import StreamingResponse
 from fsspec.implementations.local import LocalFileSystem
 
 from mlyard.data._paths import part_name, relative_path
+from mlyard.data._transfer import open_file
 from mlyard.data.datastore import Datastore
 from mlyard.errors import ConflictError, InvalidInputError, NotFoundError
 from mlyard.server.context import editor, reply, viewer
@@ -65,13 +66,17 @@ def find(name: str, path: str = _PATH, withdirs: bool = False, ws: Workspace = v
 
 
 @router.get("/file")
-def read(name: str, path: str = _PATH, ws: Workspace = viewer) -> StreamingResponse:
+def read(
+    name: str, path: str = _PATH, start: int = Query(0, ge=0), ws: Workspace = viewer
+) -> StreamingResponse:
+    """The file's bytes from offset ``start`` on (a reader that seeks asks again)."""
     store, key = _locate(ws, name, path)
     if not store._fs.isfile(key):
         raise NotFoundError(f"datastore {name!r} has no file {path!r}", field="path")
-    return StreamingResponse(
-        chunks(store._fs.open(key, "rb")), media_type="application/octet-stream"
-    )
+    stream = open_file(store._fs, key)
+    if start:
+        stream.seek(start)
+    return StreamingResponse(chunks(stream), media_type="application/octet-stream")
 
 
 @router.put("/file", status_code=204)
@@ -90,7 +95,7 @@ async def write(request: Request, name: str, path: str = _PATH, ws: Workspace = 
         return Response(status_code=204)
 
     def copy(body) -> None:
-        with store._fs.open(key, "wb") as out:
+        with open_file(store._fs, key, "wb") as out:
             while chunk := body.read(1 << 20):
                 out.write(chunk)
 

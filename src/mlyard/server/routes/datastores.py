@@ -1,8 +1,14 @@
-"""Datastores and the files uploaded to them."""
+"""Datastores and the files uploaded to them.
+
+A datastore URL relative to the workspace (the folder workspace's ``./datastores/…``)
+means nothing on a client's machine: records leave the server with the URL as the
+server sees it, so a remote ``Datastore.url`` names where the files really are.
+"""
 
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 from fastapi import APIRouter, Response
 
@@ -22,7 +28,8 @@ def register_datastore(body: DatastoreCreate, ws: Workspace = admin) -> Response
     """Register a datastore URL as the server sees it (a folder of the server, s3://…)."""
     check_name(body.name, "datastore name", field="name")
     url = _server_url(body.url)
-    return reply(ws.store.register_datastore(body.name, url, body.is_default), status=201)
+    record = ws.store.register_datastore(body.name, url, body.is_default)
+    return reply(_as_seen(ws, record), status=201)
 
 
 def _server_url(url: str) -> str:
@@ -47,17 +54,17 @@ _URL_FIX = "give an absolute folder of the server, './name' inside the workspace
 
 @router.get("")
 def list_datastores(ws: Workspace = viewer) -> Response:
-    return reply(ws.store.list_datastores(), list[DatastoreRecord])
+    return reply([_as_seen(ws, r) for r in ws.store.list_datastores()], list[DatastoreRecord])
 
 
 @router.get("/default")
 def get_default_datastore(ws: Workspace = viewer) -> Response:
-    return reply(ws.store.get_datastore(None))
+    return reply(_as_seen(ws, ws.store.get_datastore(None)))
 
 
 @router.get("/{name}")
 def get_datastore(name: str, ws: Workspace = viewer) -> Response:
-    return reply(ws.store.get_datastore(name))
+    return reply(_as_seen(ws, ws.store.get_datastore(name)))
 
 
 @router.post("/{name}/files", status_code=204)
@@ -70,3 +77,7 @@ def record_datastore_files(name: str, body: Files, ws: Workspace = editor) -> Re
 @router.get("/{name}/files")
 def get_datastore_files(name: str, prefix: str = "", ws: Workspace = viewer) -> Response:
     return reply(ws.store.get_datastore_files(name, prefix), list[FileRecord])
+
+
+def _as_seen(ws: Workspace, record: DatastoreRecord) -> DatastoreRecord:
+    return replace(record, url=ws.resolve_url(record.url))
