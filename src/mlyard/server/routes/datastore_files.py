@@ -19,7 +19,7 @@ from mlyard.data._paths import relative_path
 from mlyard.data.datastore import Datastore
 from mlyard.errors import InvalidInputError, NotFoundError
 from mlyard.server.context import editor, reply, viewer
-from mlyard.server.streams import chunks, run_reading
+from mlyard.server.streams import chunks, length_header, run_reading
 from mlyard.wire.requests import Move
 from mlyard.workspace import Workspace
 
@@ -64,8 +64,9 @@ def read(name: str, path: str = _PATH, ws: Workspace = viewer) -> StreamingRespo
     store, key = _locate(ws, name, path)
     if not store._fs.isfile(key):
         raise NotFoundError(f"datastore {name!r} has no file {path!r}", field="path")
+    stream = store._fs.open(key, "rb")
     return StreamingResponse(
-        chunks(store._fs.open(key, "rb")), media_type="application/octet-stream"
+        chunks(stream), media_type="application/octet-stream", headers=length_header(stream)
     )
 
 
