@@ -8,9 +8,10 @@ One file of random bytes (incompressible), in the page cache for every copy; all
 copies on one disk (the system's temporary folder). ``sync`` runs before each timed
 copy so that none pays for writing back the one before.
 
-* ``cp FILE COPY``, the median of three; and ``cp`` followed by ``sync COPY`` (flushing
-  the copy to disk) for reference: the server flushes what it receives before it
-  answers, ``cp`` does not.
+* ``cp FILE COPY``, the median of three (coreutils copies inside the kernel with
+  ``copy_file_range``: nothing passes through user space); and ``cp`` followed by
+  ``sync COPY`` (flushing the copy to disk) for reference: the server flushes what it
+  receives before it answers, ``cp`` does not.
 * mlyard: ``mlyard server --workspace DIR`` (auth on), and a client as a user writes
   it: ``run.upload_file(name, path)`` and ``run.download_file(name, path)``. Both ends
   hash the bytes (sha256) as they stream; the server writes them to its blob store and
@@ -44,7 +45,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
-from servers import Server, free_port, mlyard_command, mlyard_env, say
+from servers import Server, free_port, load_note, mlyard_command, mlyard_env, say
 
 MB = 1 << 20
 CP_TARGET = 0.5
@@ -82,12 +83,15 @@ def bench_cp(src: Path, tmp: Path, repeat: int) -> tuple[Result, Result]:
     for _ in range(repeat):
         plain.upload.append(timed(lambda: subprocess.run(["cp", src, dest], check=True)))
         dest.unlink()
-        synced.upload.append(
-            timed(lambda: subprocess.run(f"cp '{src}' '{dest}' && sync '{dest}'", shell=True))
-        )
+        synced.upload.append(timed(lambda: _cp_sync(src, dest)))
         dest.unlink()
     plain.download, synced.download = plain.upload, synced.upload  # one copy serves both
     return plain, synced
+
+
+def _cp_sync(src: Path, dest: Path) -> None:
+    subprocess.run(["cp", src, dest], check=True)
+    subprocess.run(["sync", dest], check=True)  # coreutils: fsync of that one file
 
 
 def bench_mlyard(src: Path, tmp: Path, repeat: int) -> Result:
@@ -152,7 +156,7 @@ def bench_mlflow(src: Path, tmp: Path) -> Result:
     return out
 
 
-def report(results: list[Result], size: int) -> None:
+def report(results: list[Result], size: int, load: str) -> None:
     console = Console()
     table = Table(title=f"{size / MB:,.0f} MiB file, same disk, medians")
     for column in ("", "upload MB/s", "download MB/s", "server peak RSS, MB"):
@@ -162,6 +166,7 @@ def report(results: list[Result], size: int) -> None:
         rss = f"{r.peak_rss / MB:,.0f}" if r.peak_rss else "-"
         table.add_row(r.name, f"{up:,.0f}", f"{down:,.0f}", rss)
     console.print(table)
+    console.print(f"[dim]{load}[/]")
     cp, synced, mine = results[0], results[1], results[2]
     base = cp.rate(cp.upload, size)
     up, down = mine.rate(mine.upload, size) / base, mine.rate(mine.download, size) / base
@@ -186,6 +191,7 @@ def main() -> None:
     os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     size = args.size_mb * MB
+    load = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-artifacts-") as name:
         tmp = Path(name)
         src = tmp / "big.bin"
@@ -197,7 +203,7 @@ def main() -> None:
         results.append(bench_mlyard(src, tmp, args.repeat))
         if args.mlflow:
             results.append(bench_mlflow(src, tmp))
-    report(results, size)
+    report(results, size, load_note(load))
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ on this machine, one server at a time, in one run:
 
 (a) 200 runs, each with 5 params and 5 metrics         → runs/s
 (b) 100,000 metric points in one run                    → points/s
-(c) a filtered search over those runs (filter + order)  → ms per search (median of 5)
+(c) a filtered search over those runs (filter + order)  → ms per search (median of 21)
 
 and for each server the time from spawning it to its first 200 on ``GET /health``, and
 the peak RSS of its whole process tree (psutil, every 50 ms during the workload).
@@ -52,6 +52,7 @@ from rich.table import Table
 from servers import (
     Server,
     free_port,
+    load_note,
     median_seconds,
     mlyard_command,
     mlyard_env,
@@ -61,7 +62,7 @@ from servers import (
 
 FILTER = "metrics.m1 < 100 and params.p0 = '0'"
 ORDER = ["metrics.m2 DESC"]
-SEARCHES = 5
+SEARCHES = 21
 TARGET = 20.0
 READY_TARGET = 2.0
 
@@ -239,7 +240,7 @@ def _ratio(mlflow: Figures, mine: Figures, attr: str, higher: bool) -> float:
     return b / a if higher else a / b
 
 
-def report(mlflow: Figures, mine: list[Figures], args: argparse.Namespace) -> None:
+def report(mlflow: Figures, mine: list[Figures], args: argparse.Namespace, load: str) -> None:
     console = Console()
     table = Table(title=f"{args.runs} runs · {args.points:,} points · search: {FILTER}")
     table.add_column("")
@@ -249,7 +250,7 @@ def report(mlflow: Figures, mine: list[Figures], args: argparse.Namespace) -> No
         table.add_row(label, *(fmt.format(_value(f, attr)) for f in (mlflow, *mine)))
     table.add_row("runs found", *(str(f.found) for f in (mlflow, *mine)))
     console.print(table)
-    for note in mlflow.notes:
+    for note in [*mlflow.notes, load]:
         console.print(f"[dim]{note}[/]")
 
     ratios = Table(title="mlyard / MLflow (how many times better)")
@@ -291,6 +292,7 @@ def main() -> None:
     logging.disable(logging.WARNING)
     warnings.filterwarnings("ignore")
     os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
+    load = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-server-") as name:
         tmp = Path(name)
         mine = []
@@ -300,7 +302,7 @@ def main() -> None:
         mlflow = bench_mlflow(tmp, args)
     for fig in mine:
         assert fig.found == mlflow.found, (fig.name, fig.found, mlflow.found)
-    report(mlflow, mine, args)
+    report(mlflow, mine, args, load_note(load))
 
 
 if __name__ == "__main__":

@@ -44,6 +44,15 @@ def say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
+def load_note(before: tuple[float, float, float]) -> str:
+    """The machine's 1-minute load average before and after the run: other work on it
+    moves every figure (on a 2-core machine, a load of 4 halves a latency-bound rate)."""
+    return (
+        f"load average (1 min) {before[0]:.1f} before, {os.getloadavg()[0]:.1f} after, "
+        f"on {os.cpu_count()} cores"
+    )
+
+
 def mlyard_env(home: Path) -> dict[str, str]:
     """The environment for an ``mlyard`` process: the mlyard this script imports (also
     from a source checkout), and a home folder of the benchmark's own."""
