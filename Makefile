@@ -49,6 +49,8 @@ test: lint
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/bench_tracking.py
 	$(BIN)/python benchmarks/bench_serving.py
+	$(BIN)/python benchmarks/bench_server.py
+	$(BIN)/python benchmarks/bench_artifacts.py
 
 clean:
 	-$(BIN)/mlyard -w $(DEMO)/yard services delete diabetes-service 2>/dev/null

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
@@ -29,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from mlyard.artifacts.hashing import Progress
+from mlyard.artifacts.hashing import CHUNK, Progress
 from mlyard.errors import InvalidInputError, NotFoundError
 
 _HEX = frozenset("0123456789abcdef")
@@ -132,24 +131,23 @@ class BlobStore(ABC):
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.part")
         try:
-            with self.open(sha256, name) as src, open(tmp, "wb") as out:
-                shutil.copyfileobj(_Counting(src, progress), out, 1 << 20)
+            with open(tmp, "wb") as out:
+                for chunk in self.iter_verified(sha256, name):
+                    out.write(chunk)
+                    if progress is not None:
+                        progress(len(chunk))
             os.replace(tmp, dest)
         finally:
             tmp.unlink(missing_ok=True)
         return dest
 
+    def iter_verified(self, sha256: str, name: str | None = None) -> Iterator[bytes | memoryview]:
+        """The blob's bytes in pieces, each valid until the next is asked for; reaching
+        the end of bytes that do not hash to ``sha256`` raises
+        :class:`~mlyard.errors.IntegrityError`."""
+        with self.open(sha256, name) as f:
+            while chunk := f.read(CHUNK):
+                yield chunk
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.url!r})"
-
-
-class _Counting:
-    def __init__(self, stream: BinaryIO, progress: Progress):
-        self._stream = stream
-        self._progress = progress
-
-    def read(self, n: int = -1) -> bytes:
-        data = self._stream.read(n)
-        if data and self._progress is not None:
-            self._progress(len(data))
-        return data

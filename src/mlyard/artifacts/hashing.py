@@ -38,6 +38,16 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def check_digest(digest: hashlib._Hash, expected: str, name: str) -> None:
+    """Raise :class:`IntegrityError` unless the bytes ``digest`` saw hash to ``expected``."""
+    actual = digest.hexdigest()
+    if actual != expected:
+        raise IntegrityError(
+            f"{name} is corrupted: its bytes hash to {actual[:12]}…, recorded as {expected[:12]}…",
+            fix="restore the file from a backup or upload it again",
+        )
+
+
 class VerifyingReader(io.RawIOBase):
     """Reads a stream and, at its end, checks the bytes hash to ``expected``.
 
@@ -66,16 +76,9 @@ class VerifyingReader(io.RawIOBase):
         return n
 
     def _check(self) -> None:
-        if self._checked:
-            return
-        self._checked = True
-        actual = self._digest.hexdigest()
-        if actual != self._expected:
-            raise IntegrityError(
-                f"{self._name} is corrupted: its bytes hash to {actual[:12]}…, "
-                f"recorded as {self._expected[:12]}…",
-                fix="restore the file from a backup or upload it again",
-            )
+        if not self._checked:
+            self._checked = True
+            check_digest(self._digest, self._expected, self._name)
 
     def close(self) -> None:
         self._raw.close()

@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import stat
 from collections.abc import Iterator
 from typing import BinaryIO
 
 import httpx
 
 from mlyard.artifacts._base import BlobStore, StoredBlob, check_sha
-from mlyard.artifacts.hashing import CHUNK, Progress, VerifyingReader
+from mlyard.artifacts.hashing import CHUNK, Progress, VerifyingReader, check_digest
 from mlyard.errors import IntegrityError
 from mlyard.wire.client import Connection
 
@@ -34,16 +36,23 @@ class HttpBlobStore(BlobStore):
         self, stream: BinaryIO, *, expected: str | None = None, progress: Progress = None
     ) -> tuple[str, int]:
         digest = hashlib.sha256()
+        length = _remaining(stream)
 
-        def body() -> Iterator[bytes]:
-            while chunk := stream.read(CHUNK):
-                digest.update(chunk)
+        def body() -> Iterator[memoryview]:
+            sent = 0
+            for piece in _read_pieces(stream):
+                sent += len(piece)
+                if length is not None and sent > length:
+                    raise IntegrityError(
+                        "the file grew while it was being uploaded", fix="upload it again"
+                    )
+                digest.update(piece)
                 if progress is not None:
-                    progress(len(chunk))
-                yield chunk
+                    progress(len(piece))
+                yield piece
 
         params = {"sha256": check_sha(expected)} if expected else None
-        answer = self.conn.call_raw("PUT", "/api/v1/blobs", content=body(), params=params)
+        answer = self.conn.upload("PUT", "/api/v1/blobs", body(), params=params, length=length)
         sha, size = answer["sha256"], int(answer["size"])
         if sha != digest.hexdigest():
             raise IntegrityError(
@@ -60,6 +69,17 @@ class HttpBlobStore(BlobStore):
             return io.BufferedReader(raw, buffer_size=CHUNK)
         verified = VerifyingReader(raw, sha256, label)  # type: ignore[arg-type]
         return io.BufferedReader(verified, buffer_size=CHUNK)
+
+    def iter_verified(self, sha256: str, name: str | None = None) -> Iterator[bytes | memoryview]:
+        # The body's pieces hashed as they pass: no reader layers, no copies.
+        digest = hashlib.sha256()
+        try:
+            for piece in self.conn.iter_body(f"/api/v1/blobs/{check_sha(sha256)}"):
+                digest.update(piece)
+                yield piece
+        except ConnectionError as e:
+            raise _cut(e) from e
+        check_digest(digest, sha256, name or f"blob {sha256[:12]}")
 
     def exists(self, sha256: str) -> bool:
         response = self.conn.client.head(f"/api/v1/blobs/{check_sha(sha256)}")
@@ -90,23 +110,18 @@ class _ResponseReader(io.RawIOBase):
 
     def __init__(self, response: httpx.Response):
         self._response = response
-        self._chunks = response.iter_raw(CHUNK)
-        self._pending = b""
+        self._chunks = _pieces(response)
+        self._pending = memoryview(b"")
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer) -> int:
         while not self._pending:
-            try:
-                self._pending = next(self._chunks)
-            except StopIteration:
+            chunk = next(self._chunks, None)
+            if chunk is None:
                 return 0
-            except httpx.TransportError as e:
-                raise IntegrityError(
-                    f"the download was cut off: {type(e).__name__}: {e}",
-                    fix="retry; nothing partial was kept",
-                ) from e
+            self._pending = memoryview(chunk)
         n = min(len(buffer), len(self._pending))
         buffer[:n] = self._pending[:n]
         self._pending = self._pending[n:]
@@ -115,3 +130,46 @@ class _ResponseReader(io.RawIOBase):
     def close(self) -> None:
         self._response.close()
         super().close()
+
+
+def _pieces(response: httpx.Response) -> Iterator[bytes]:
+    """The body as it arrives; a cut connection is an :class:`IntegrityError`."""
+    try:
+        yield from response.iter_raw()
+    except httpx.TransportError as e:
+        raise _cut(e) from e
+
+
+def _cut(e: Exception) -> IntegrityError:
+    return IntegrityError(
+        f"the download was cut off: {type(e).__name__}: {e}", fix="retry; nothing partial was kept"
+    )
+
+
+def _read_pieces(stream: BinaryIO) -> Iterator[memoryview]:
+    """The stream's bytes in pieces of up to ``CHUNK``, read into one buffer: each piece
+    is valid until the next is asked for (no allocation per piece)."""
+    buffer = bytearray(CHUNK)
+    view = memoryview(buffer)
+    readinto = getattr(stream, "readinto", None)
+    while True:
+        if readinto is not None:
+            n = readinto(buffer)
+        else:
+            data = stream.read(CHUNK)
+            n = len(data)
+            buffer[:n] = data
+        if not n:
+            return
+        yield view[:n]
+
+
+def _remaining(stream: BinaryIO) -> int | None:
+    """The bytes left in ``stream`` when it is a regular file (sent as
+    ``Content-Length``: the server then reads a plain body, not chunked encoding)."""
+    try:
+        st = os.fstat(stream.fileno())
+        left = st.st_size - stream.tell()
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return None
+    return left if stat.S_ISREG(st.st_mode) and left >= 0 else None

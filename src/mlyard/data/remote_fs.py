@@ -103,7 +103,7 @@ class ServerFileSystem(AbstractFileSystem):
             while chunk := spool.read(CHUNK):
                 yield chunk
 
-        self.conn.call_raw("PUT", f"{self._base}/file", content=body(), params={"path": path})
+        self.conn.upload("PUT", f"{self._base}/file", body(), params={"path": path})
 
     def mv(self, path1: str, path2: str, **kwargs: Any) -> None:
         body = {"src": self._clean(path1), "dst": self._clean(path2)}

@@ -79,9 +79,12 @@ class Guard:
     def _limited(self, receive: Receive, limit: int | None, exchange: _Exchange) -> Receive:
         seen = 0
         timeout = self.body_timeout
+        complete = False  # the body has ended: what comes next is the disconnect
 
         async def limited() -> Message:
-            nonlocal seen
+            nonlocal seen, complete
+            if complete:  # a streamed answer waits here for the client to go: no limit
+                return await receive()
             try:
                 with anyio.fail_after(timeout):
                     message = await receive()
@@ -95,6 +98,7 @@ class Guard:
                     408,
                 ) from None
             if message["type"] == "http.request":
+                complete = not message.get("more_body", False)
                 seen += len(message.get("body", b""))
                 if limit is not None and seen > limit:
                     raise exchange.aborting(_too_large(limit))

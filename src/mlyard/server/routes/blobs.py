@@ -15,7 +15,7 @@ from mlyard.artifacts._base import check_sha
 from mlyard.errors import IntegrityError, NotFoundError
 from mlyard.server.context import admin, editor, reply, viewer
 from mlyard.server.limits import Abort
-from mlyard.server.streams import chunks, run_reading
+from mlyard.server.streams import chunks, length_header, run_reading
 from mlyard.workspace import Workspace
 
 router = APIRouter(prefix="/api/v1/blobs", tags=["blobs"])
@@ -39,7 +39,9 @@ def get_blob(sha256: str, ws: Workspace = viewer) -> StreamingResponse:
     # Sent as stored: the client verifies the hash at its end, and a corrupted blob
     # must reach it as the IntegrityError of its own check, not as a cut connection.
     stream = ws.blobs.open(check_sha(sha256), verify=False)  # NotFoundError first
-    return StreamingResponse(chunks(stream), media_type="application/octet-stream")
+    return StreamingResponse(
+        chunks(stream), media_type="application/octet-stream", headers=length_header(stream)
+    )
 
 
 @router.head("/{sha256}")

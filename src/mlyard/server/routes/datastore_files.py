@@ -23,7 +23,7 @@ from mlyard.data._transfer import open_file
 from mlyard.data.datastore import Datastore
 from mlyard.errors import ConflictError, InvalidInputError, NotFoundError
 from mlyard.server.context import editor, reply, viewer
-from mlyard.server.streams import chunks, run_reading
+from mlyard.server.streams import chunks, length_header, run_reading
 from mlyard.wire.requests import Move
 from mlyard.workspace import Workspace
 
@@ -76,7 +76,9 @@ def read(
     stream = open_file(store._fs, key)
     if start:
         stream.seek(start)
-    return StreamingResponse(chunks(stream), media_type="application/octet-stream")
+    return StreamingResponse(
+        chunks(stream), media_type="application/octet-stream", headers=length_header(stream)
+    )
 
 
 @router.put("/file", status_code=204)

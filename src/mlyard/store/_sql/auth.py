@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import Connection, or_, select, update
+from sqlalchemy import Connection, bindparam, or_, select, update
 
 from mlyard.errors import AlreadyExistsError, ConflictError, NotFoundError
 from mlyard.store._base import AuthStore
 from mlyard.store._sql import tables as t
+from mlyard.store._sql._prepared import Prepared
 from mlyard.store._sql.database import Database, is_unique_violation
 from mlyard.store.records import Role, TokenRecord, UserRecord, now_ms
 
@@ -26,6 +27,12 @@ _TOKEN_COLUMNS = (
     _T.last_used_at,
 )
 _USER_COLUMNS = (_U.name, _U.role, _U.created_at, _U.disabled_at)
+# Every request a server answers looks its caller's token up: compiled once.
+_FIND_TOKEN = Prepared(
+    select(*_TOKEN_COLUMNS, *_USER_COLUMNS)
+    .join(t.users, _U.name == _T.user_name)
+    .where(_T.token_hash == bindparam("token_hash"))
+)
 
 
 def _user(row) -> UserRecord:
@@ -158,13 +165,10 @@ class SqlAuthStore(AuthStore):
         return _token(row)
 
     def find_token(self, token_hash: str) -> tuple[TokenRecord, UserRecord] | None:
-        query = (
-            select(*_TOKEN_COLUMNS, *_USER_COLUMNS)
-            .join(t.users, _U.name == _T.user_name)
-            .where(_T.token_hash == token_hash)
-        )
         with self._db.read() as conn:
-            row = conn.execute(query).first()
+            cursor = _FIND_TOKEN.execute(conn, {"token_hash": token_hash})
+            row = cursor.fetchone()
+            cursor.close()
         if row is None:
             return None
         n = len(_TOKEN_COLUMNS)

@@ -136,13 +136,22 @@ class Database:
         self.url = url
         self.engine = _engine_for(url)
         self.dialect = self.engine.dialect.name
+        # PostgreSQL reads run outside a transaction: at its READ COMMITTED level each
+        # statement takes its own snapshot anyway, and a read is then one round trip
+        # instead of three (BEGIN, the query, ROLLBACK). SQLite keeps its read
+        # transaction: there it is what makes several statements see one snapshot.
+        self._reader = (
+            self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            if self.dialect == "postgresql"
+            else self.engine
+        )
         _dispose_in_forked_children(self.engine)
         with translate_errors():
             self.upgraded_from = migrate(self)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        with translate_errors(), self.engine.connect() as conn:
+        with translate_errors(), self._reader.connect() as conn:
             yield conn
 
     @contextmanager
