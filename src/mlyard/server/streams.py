@@ -40,7 +40,7 @@ T = TypeVar("T")
 CHUNK = 1 << 20
 UPLOAD_THREADS = 16
 _uploads: RunVar[anyio.CapacityLimiter] = RunVar("mlyard_upload_threads")
-BUFFER = 16 << 20  # bytes received ahead of the worker thread, at most (about)
+BUFFER = 4 << 20  # bytes received ahead of the worker thread, at most (about)
 
 
 class BodyReader:
