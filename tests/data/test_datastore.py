@@ -294,6 +294,23 @@ def test_a_second_datastore_in_another_folder(ws, store, src, tmp_path):
     assert ws.store.get_datastore_files("default") == []
 
 
+@pytest.mark.parametrize("url", [3, "", None])
+def test_a_datastore_url_must_be_a_path_or_a_url(ws, url):
+    with pytest.raises(InvalidInputError) as err:
+        ws.register_datastore("odd", url)
+    assert err.value.field == "url"
+    assert sorted(ws.datastores) == ["default"]
+
+
+def test_a_server_datastore_is_a_folder_the_server_names(server_ws, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InvalidInputError, match="absolute path the server sees") as err:
+        server_ws.register_datastore("here", "./elsewhere")
+    assert err.value.field == "url"
+    assert not (tmp_path / "elsewhere").exists()  # nothing made on this side
+    assert sorted(server_ws.datastores) == ["default"]
+
+
 @pytest.fixture
 def memory_store(ws):
     """A datastore on fsspec's in-process memory filesystem: a real non-local fsspec
