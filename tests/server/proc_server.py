@@ -240,8 +240,11 @@ class StuckLink:
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = int(self._listener.getsockname()[1])
         self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._closed = False
         self.stuck = threading.Event()  # set once a connection has reached the limit
-        threading.Thread(target=self._accept, daemon=True).start()
+        self._acceptor = threading.Thread(target=self._accept, daemon=True)
+        self._acceptor.start()
 
     @property
     def url(self) -> str:
@@ -258,7 +261,12 @@ class StuckLink:
             except OSError:
                 client.close()
                 continue
-            self._sockets += [client, server]
+            with self._lock:
+                if self._closed:  # accepted as the link closed: nobody else closes these
+                    client.close()
+                    server.close()
+                    return
+                self._sockets += [client, server]
             for args in ((client, server, self.limit), (server, client, None)):
                 threading.Thread(target=self._pump, args=args, daemon=True).start()
 
@@ -281,8 +289,15 @@ class StuckLink:
                     sock.shutdown(socket.SHUT_RDWR)
 
     def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            sockets = list(self._sockets)
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes the accept (a close would not)
         self._listener.close()
-        for sock in self._sockets:
+        self._acceptor.join(timeout=30)
+        assert not self._acceptor.is_alive(), "the link's acceptor did not stop"
+        for sock in sockets:
             # shutdown first: it wakes a pump blocked in recv and sends the FIN; a bare
             # close would leave the connection open while that recv holds the socket
             with contextlib.suppress(OSError):

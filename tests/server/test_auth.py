@@ -89,7 +89,7 @@ def test_401_without_a_token_403_without_the_role(server, method, path, role):
 
 def test_the_api_document_asks_for_a_bearer_token(server):
     base, _ = server
-    doc = httpx.get(base + "/openapi.json").json()  # open, like /docs: no data in them
+    doc = httpx.get(base + "/openapi.json", timeout=30).json()  # open, like /docs: no data in them
     assert doc["components"]["securitySchemes"]["token"]["scheme"] == "bearer"
     assert doc["security"] == [{"token": []}]
     assert doc["paths"]["/health"]["get"]["security"] == []

@@ -151,7 +151,7 @@ class SqlTrackingStore(TrackingStore):
             "pid": pid,
             "heartbeat_at": start,
         }
-        with self._db.write() as conn:
+        with self._db.write(pipelined=True) as conn:
             cursor = _EXPERIMENT_EXISTS.execute(conn, {"eid": eid})
             found = cursor.fetchone()
             cursor.close()
@@ -193,7 +193,7 @@ class SqlTrackingStore(TrackingStore):
         params: dict[str, str] | None = None,
         tags: dict[str, str] | None = None,
     ) -> None:
-        with self._db.write() as conn:
+        with self._db.write(pipelined=True) as conn:
             cursor = _END_RUN.execute(
                 conn,
                 {
@@ -241,7 +241,7 @@ class SqlTrackingStore(TrackingStore):
     ) -> None:
         if not (metrics or params or tags):
             return
-        with self._db.write() as conn:
+        with self._db.write(pipelined=True) as conn:
             experiment_id = require_run(conn, run_id)
             write_batch(conn, run_id, experiment_id, metrics, params, tags)
 
