@@ -69,6 +69,13 @@ SETTINGS: tuple[Setting, ...] = (
         float,
     ),
     Setting(
+        "min_body_rate",
+        1024.0,
+        "Bytes per second a request body must average, once it has taken longer than "
+        "MLYARD_BODY_TIMEOUT, or `mlyard server` answers 408 (a trickle holds a connection).",
+        float,
+    ),
+    Setting(
         "heartbeat_interval",
         10.0,
         "Seconds between a live run's heartbeats; a run silent for 6 of them is LOST.",

@@ -7,6 +7,7 @@ A server that read a body whole before refusing it would answer these requests 4
 
 from __future__ import annotations
 
+import select
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -95,6 +96,48 @@ def test_a_stalled_body_times_out(hasty, target, headers):
     assert hasty.http.get("/api/v1/experiments").json() == []
     assert hasty.http.get("/api/v1/blobs").json() == []
     assert hasty.http.get("/api/v1/datastores/default/fs/find").json() == []
+
+
+@pytest.fixture
+def strict(serve):
+    """A server wanting a body that takes over 0.3 s to average 1,000 bytes/s."""
+    return serve(body_timeout=0.3, min_body_rate=1000)
+
+
+STREAMED_TARGETS = ["/api/v1/blobs", "/api/v1/datastores/default/fs/file?path=a.bin"]
+
+
+@pytest.mark.parametrize("target", STREAMED_TARGETS, ids=["blob", "datastore-file"])
+def test_a_trickling_body_times_out(strict, target):
+    """A byte every 50 ms never stalls for the body timeout, yet holds a connection
+    (and an upload thread) for as long as its sender likes: refused once it is slow
+    for longer than the timeout."""
+    with connect(strict.url) as sock:
+        sock.sendall(head("PUT", target, {"Content-Length": "100000"}))
+        sent = 0
+        while not select.select([sock], [], [], 0.05)[0]:  # the answer, or the next byte
+            assert sent < 200, "a 20 bytes/s body was never refused"
+            sock.sendall(b"x")
+            sent += 1
+        reply = read_reply(sock)
+        assert_error(reply, 408, "INVALID_PARAMETER_VALUE")
+        assert "bytes/s" in reply.json()["message"]
+        assert closed(sock)
+    assert strict.http.get("/api/v1/blobs").json() == []
+    assert strict.http.get("/api/v1/datastores/default/fs/find").json() == []
+
+
+@pytest.mark.parametrize("target", STREAMED_TARGETS, ids=["blob", "datastore-file"])
+def test_a_slow_steady_body_is_taken(strict, target):
+    """100 KB/s for a second: longer than the timeout, fast enough."""
+    piece = bytes(5000)
+    with connect(strict.url) as sock:
+        sock.sendall(head("PUT", target, {"Content-Length": str(20 * len(piece))}))
+        for _ in range(20):
+            assert not select.select([sock], [], [], 0.05)[0], read_reply(sock)
+            sock.sendall(piece)
+        reply = read_reply(sock)
+    assert reply.status in (201, 204), reply
 
 
 def test_stalled_clients_do_not_starve_others(small, wait_until):

@@ -39,6 +39,7 @@ from mlyard.workspace import Workspace
 log = logging.getLogger("mlyard.server")
 MAX_BODY = 64 << 20  # JSON bodies; blobs and datastore files stream without a limit
 BODY_TIMEOUT = 30.0  # `mlyard server` reads MLYARD_BODY_TIMEOUT
+MIN_BODY_RATE = 1024.0  # bytes/s; `mlyard server` reads MLYARD_MIN_BODY_RATE
 
 
 def create_app(
@@ -47,6 +48,7 @@ def create_app(
     gate: Any = None,
     max_body: int = MAX_BODY,
     body_timeout: float = BODY_TIMEOUT,
+    min_body_rate: float = MIN_BODY_RATE,
     close_workspace: bool = False,
 ) -> Guard:
     """The ASGI app serving ``ws`` (closed with the app when ``close_workspace``)."""
@@ -72,7 +74,7 @@ def create_app(
         api.include_router(router)
     _errors(api)
     _docs(api)
-    return Guard(api, api.state.metrics, max_body, body_timeout)
+    return Guard(api, api.state.metrics, max_body, body_timeout, min_body_rate)
 
 
 def _errors(api: FastAPI) -> None:

@@ -4,9 +4,12 @@ A body larger than the limit is answered 413 from its ``Content-Length`` before 
 byte of it is read, or as soon as a chunked body passes the limit. Streamed uploads
 (blobs, datastore files) have no size limit. A client that stops sending its body for
 ``body_timeout`` seconds gets 408, so a stalled client holds its connection for that
-long, and a worker only if it uploads (see :mod:`mlyard.server.streams`). Either
-answer closes the connection, the rest of the body unread, and wins over whatever the
-app answers once its body stopped coming.
+long, and a worker only if it uploads (see :mod:`mlyard.server.streams`). A client
+that keeps sending a byte now and then gets 408 too, once its body has taken longer
+than ``body_timeout`` to arrive at less than ``min_rate`` bytes a second on average.
+Only the time spent waiting for the client counts: a server slow to write what came
+does not make its client too slow. Either answer closes the connection, the rest of
+the body unread, and wins over whatever the app answers once its body stopped coming.
 """
 
 from __future__ import annotations
@@ -46,11 +49,19 @@ class Abort(Exception):
 class Guard:
     """ASGI middleware: limits, timeouts and per-route metrics."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics, max_body: int, body_timeout: float):
+    def __init__(
+        self,
+        app: ASGIApp,
+        metrics: Metrics,
+        max_body: int,
+        body_timeout: float,
+        min_rate: float = 0.0,
+    ):
         self.app = app
         self.metrics = metrics
         self.max_body = max_body
         self.body_timeout = body_timeout
+        self.min_rate = min_rate
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -78,13 +89,15 @@ class Guard:
 
     def _limited(self, receive: Receive, limit: int | None, exchange: _Exchange) -> Receive:
         seen = 0
-        timeout = self.body_timeout
+        waited = 0.0  # seconds spent waiting for the body's pieces
+        timeout, min_rate = self.body_timeout, self.min_rate
         complete = False  # the body has ended: what comes next is the disconnect
 
         async def limited() -> Message:
-            nonlocal seen, complete
+            nonlocal seen, waited, complete
             if complete:  # a streamed answer waits here for the client to go: no limit
                 return await receive()
+            asked = time.perf_counter()
             try:
                 with anyio.fail_after(timeout):
                     message = await receive()
@@ -98,10 +111,21 @@ class Guard:
                     408,
                 ) from None
             if message["type"] == "http.request":
+                waited += time.perf_counter() - asked
                 complete = not message.get("more_body", False)
                 seen += len(message.get("body", b""))
                 if limit is not None and seen > limit:
                     raise exchange.aborting(_too_large(limit))
+                if not complete and waited > timeout and seen < min_rate * waited:
+                    raise exchange.aborting(
+                        InvalidInputError(
+                            f"the request body arrives at {seen / waited:.0f} bytes/s, "
+                            f"slower than the {min_rate:.0f} bytes/s the server waits for",
+                            field="body",
+                            fix="send the body at network speed",
+                        ),
+                        408,
+                    )
             return message
 
         return limited

@@ -47,6 +47,7 @@ def app_from_env():
         ws,
         gate=gate_for(ws, os.environ.get(_ENV["auth"]) != "off"),
         body_timeout=float(settings.get("body_timeout")),
+        min_body_rate=float(settings.get("min_body_rate")),
         close_workspace=True,
     )
 
