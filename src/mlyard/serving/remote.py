@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 from urllib.parse import quote
 
@@ -19,6 +20,8 @@ from mlyard.serving.stages import Stage, StagePrinter
 from mlyard.store.records import DeploymentRecord
 from mlyard.wire.client import Connection
 from mlyard.wire.requests import ServiceCreate
+
+STAGE_POLL = 0.2  # seconds between reads of the stages while a deployment is awaited
 
 
 class RemoteServices(Services):
@@ -41,21 +44,33 @@ class RemoteServices(Services):
 
     def wait(self, name: str, show_output: bool, timeout: float | None) -> DeploymentRecord:
         params = {"timeout": timeout} if timeout else None
-        try:
-            answer = self.conn.call("POST", self._path(name, "/wait"), params=params)
-        finally:
-            if show_output:
-                self._show(name)
-        return _record(answer["record"])
+        path = self._path(name, "/wait")
+        if not show_output:
+            return _record(self.conn.call("POST", path, params=params)["record"])
+        # The wait is one request; the stages are printed as the server's deployer
+        # records them, read meanwhile from another thread's requests.
+        answer: dict[str, Any] = {}
+        done = threading.Event()
 
-    def _show(self, name: str) -> None:
-        stages = [
-            Stage(n, d, at) for at, n, d in self.conn.call("GET", self._path(name, "/stages"))
-        ]
-        if stages:
-            printer = StagePrinter(stages[0].at, True)
-            for stage in stages:
-                printer.show(stage)
+        def waiting() -> None:
+            try:
+                answer["value"] = self.conn.call("POST", path, params=params)
+            except BaseException as e:  # raised in the caller's thread below
+                answer["error"] = e
+            finally:
+                done.set()
+
+        threading.Thread(target=waiting, name=f"wait-{name}", daemon=True).start()
+        shown = _Shown()
+        while not done.wait(STAGE_POLL):
+            shown.more(self._stages(name))
+        shown.more(self._stages(name))
+        if "error" in answer:
+            raise answer["error"]
+        return _record(answer["value"]["record"])
+
+    def _stages(self, name: str) -> list[Stage]:
+        return [Stage(n, d, at) for at, n, d in self.conn.call("GET", self._path(name, "/stages"))]
 
     def logs(self, record: DeploymentRecord, lines: int | None) -> str:
         params = {"lines": lines} if lines is not None else None
@@ -67,6 +82,22 @@ class RemoteServices(Services):
 
     def up(self) -> dict[str, str]:
         return dict(self.conn.call("POST", "/api/v1/services/up"))
+
+
+class _Shown:
+    """Prints the stages not printed yet, timed from the first (the deploy call)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.printer: StagePrinter | None = None
+
+    def more(self, stages: list[Stage]) -> None:
+        if stages and self.printer is None:
+            self.printer = StagePrinter(stages[0].at, True)
+        for stage in stages[self.count :]:
+            assert self.printer is not None
+            self.printer.show(stage)
+        self.count = max(self.count, len(stages))
 
 
 def _record(data: Any) -> DeploymentRecord:
