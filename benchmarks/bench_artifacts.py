@@ -45,7 +45,15 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
-from servers import Server, free_port, load_note, mlyard_command, mlyard_env, say
+from servers import (
+    Server,
+    free_port,
+    load_note,
+    mlyard_command,
+    mlyard_env,
+    print_ratio,
+    say,
+)
 
 MB = 1 << 20
 CP_TARGET = 0.5
@@ -171,12 +179,11 @@ def report(results: list[Result], size: int, load: str) -> None:
     base = cp.rate(cp.upload, size)
     up, down = mine.rate(mine.upload, size) / base, mine.rate(mine.download, size) / base
     vs_synced = mine.rate(mine.upload, size) / synced.rate(synced.upload, size)
-    console.print(
+    print_ratio(
+        console,
         f"ratio mlyard/cp: upload {up:.2f}x, download {down:.2f}x (target >= {CP_TARGET}x); "
         f"upload vs cp + sync {vs_synced:.2f}x; server peak RSS "
         f"{mine.peak_rss / MB:.0f} MB (target < {RSS_TARGET} MB)",
-        highlight=False,
-        soft_wrap=True,
     )
 
 

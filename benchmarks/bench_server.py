@@ -57,6 +57,7 @@ from servers import (
     mlyard_command,
     mlyard_env,
     postgres_schema,
+    print_ratio,
     say,
 )
 
@@ -273,13 +274,12 @@ def report(mlflow: Figures, mine: list[Figures], args: argparse.Namespace, load:
         parts.append(f"{fig.backend}: runs {runs:.0f}x, points {points:.0f}x, search {search:.1f}x")
     ready = " / ".join(f"{f.ready_s:.2f} s" for f in mine)
     rss = " / ".join(f"{f.peak_rss / 2**20:.0f} MB" for f in mine)
-    console.print(
+    print_ratio(
+        console,
         f"ratio mlyard/MLflow: {'; '.join(parts)}; lowest {lowest:.1f}x "
         f"(target >= {TARGET:g}x); mlyard ready {ready} (target < {READY_TARGET:g} s), "
         f"MLflow {mlflow.ready_s:.1f} s; peak RSS {rss} vs MLflow "
         f"{mlflow.peak_rss / 2**20:,.0f} MB",
-        highlight=False,
-        soft_wrap=True,
     )
 
 

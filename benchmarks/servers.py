@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -42,6 +43,11 @@ def free_port() -> int:
 
 def say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
+
+
+def print_ratio(console: Any, text: str) -> None:
+    """The ratio line, printed last and unwrapped: what a reader (or a script) greps."""
+    console.print(text, highlight=False, soft_wrap=True)
 
 
 def load_note(before: tuple[float, float, float]) -> str:
