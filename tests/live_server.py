@@ -46,10 +46,21 @@ def live_server(
     """Serve the workspace at ``url``; yield the server's base URL. With ``auth`` every
     request needs a token (make the first with ``init_admin(served(base))``); ``options``
     go to :func:`~mlyard.server.create_app` (``max_body``, ``body_timeout``)."""
-    from tests.conftest import _wait_until
-
     ws = Workspace.open(url, artifact_root=artifact_root)
     app = create_app(ws, gate=gate or gate_for(ws, auth), close_workspace=True, **options)
+    with serving(app) as base:
+        _SERVED[base] = ws
+        try:
+            yield base
+        finally:
+            _SERVED.pop(base, None)
+
+
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """Serve the ASGI ``app`` with uvicorn on a free loopback port; yield its base URL."""
+    from tests.conftest import _wait_until
+
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
@@ -59,11 +70,8 @@ def live_server(
     try:
         _wait_until(lambda: server.started or not thread.is_alive())
         assert thread.is_alive(), "the server thread died while starting"
-        base = f"http://127.0.0.1:{port}"
-        _SERVED[base] = ws
-        yield base
+        yield f"http://127.0.0.1:{port}"
     finally:
-        _SERVED.pop(f"http://127.0.0.1:{port}", None)
         server.should_exit = True
         thread.join(timeout=60)
         sock.close()

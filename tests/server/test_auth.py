@@ -21,16 +21,8 @@ OPEN = {"/health"}  # for load balancers: it says "up" and the version, nothing 
 BELOW = {Role.EDITOR: Role.VIEWER, Role.ADMIN: Role.EDITOR}
 
 
-def _role(dependant) -> str | None:
-    for dep in dependant.dependencies:
-        found = getattr(dep.call, "role", None) or _role(dep)
-        if found:
-            return found
-    return None
-
-
 ROUTES = [
-    (method, route.path, _role(route.dependant))
+    (method, route.path, route.role)
     for router in ROUTERS
     for route in router.routes
     for method in sorted(route.methods)

@@ -12,6 +12,7 @@ Example:
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -32,6 +33,7 @@ from mlyard.errors import InvalidInputError, MethodNotAllowedError, MlyardError,
 from mlyard.server.gate import OpenGate
 from mlyard.server.limits import Abort, Guard
 from mlyard.server.metrics import Metrics
+from mlyard.server.route import worker_pool
 from mlyard.server.routes import ROUTERS
 from mlyard.wire.errors import error_body
 from mlyard.workspace import Workspace
@@ -40,6 +42,13 @@ log = logging.getLogger("mlyard.server")
 MAX_BODY = 64 << 20  # JSON bodies; blobs and datastore files stream without a limit
 BODY_TIMEOUT = 30.0  # `mlyard server` reads MLYARD_BODY_TIMEOUT
 MIN_BODY_RATE = 1024.0  # bytes/s; `mlyard server` reads MLYARD_MIN_BODY_RATE
+# FastAPI's own OpenTelemetry hooks (in its newer releases) run on every request even
+# with no provider configured; the server has its Prometheus /metrics instead.
+_NO_TELEMETRY: dict[str, Any] = (
+    {"telemetry": {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}}
+    if "telemetry" in inspect.signature(FastAPI).parameters
+    else {}
+)
 
 
 def create_app(
@@ -56,6 +65,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(api: FastAPI) -> AsyncIterator[None]:
         yield
+        api.state.threads.shutdown(wait=True)
         if close_workspace:
             ws.close()
 
@@ -66,10 +76,12 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
+        **_NO_TELEMETRY,
     )
     api.state.workspace = ws
     api.state.gate = gate or OpenGate()
     api.state.metrics = Metrics()
+    api.state.threads = worker_pool()
     for router in ROUTERS:
         api.include_router(router)
     _errors(api)

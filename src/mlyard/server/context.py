@@ -20,12 +20,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Path, Request
+from fastapi import Path
 from fastapi.responses import Response
 
 from mlyard.names import MAX_VERSION
+from mlyard.server.route import Needs
 from mlyard.wire import codec
-from mlyard.workspace import Workspace
 
 # A version in a path: bounded here, so a huge number is a 400 naming it, not a number
 # the database cannot hold.
@@ -38,14 +38,9 @@ def reply(value: Any, as_type: Any = None, status: int = 200) -> Response:
 
 
 def role(needed: str) -> Any:
-    """A dependency giving the server's workspace to callers holding role ``needed``."""
-
-    def workspace(request: Request) -> Workspace:
-        request.app.state.gate.require(request, needed)
-        return request.app.state.workspace
-
-    workspace.role = needed  # type: ignore[attr-defined]  # what tests check per route
-    return Depends(workspace)
+    """The default of an endpoint's ``ws`` parameter: the server's workspace, for callers
+    holding role ``needed`` (the :class:`~mlyard.server.route.Route` checks them)."""
+    return Needs(needed)
 
 
 viewer = role("viewer")  # read anything

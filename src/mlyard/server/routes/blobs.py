@@ -15,10 +15,11 @@ from mlyard.artifacts._base import check_sha
 from mlyard.errors import IntegrityError, NotFoundError
 from mlyard.server.context import admin, editor, reply, viewer
 from mlyard.server.limits import Abort
+from mlyard.server.route import Route
 from mlyard.server.streams import chunks, length_header, run_reading
 from mlyard.workspace import Workspace
 
-router = APIRouter(prefix="/api/v1/blobs", tags=["blobs"])
+router = APIRouter(prefix="/api/v1/blobs", tags=["blobs"], route_class=Route)
 _SHA = Query(None, pattern="^[0-9a-f]{64}$")
 
 

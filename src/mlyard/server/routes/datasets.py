@@ -7,11 +7,12 @@ from fastapi import APIRouter, Request, Response
 from mlyard.names import check_name
 from mlyard.server.context import Version, editor, reply, viewer
 from mlyard.server.gate import creator
+from mlyard.server.route import Route
 from mlyard.store.records import DatasetVersionRecord
 from mlyard.wire.requests import DatasetVersionCreate
 from mlyard.workspace import Workspace
 
-router = APIRouter(prefix="/api/v1/datasets", tags=["datasets"])
+router = APIRouter(prefix="/api/v1/datasets", tags=["datasets"], route_class=Route)
 
 
 @router.post("/{name}/versions")

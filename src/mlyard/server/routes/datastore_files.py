@@ -23,11 +23,14 @@ from mlyard.data._transfer import open_file
 from mlyard.data.datastore import Datastore
 from mlyard.errors import ConflictError, InvalidInputError, NotFoundError
 from mlyard.server.context import editor, reply, viewer
+from mlyard.server.route import Route
 from mlyard.server.streams import chunks, length_header, run_reading
 from mlyard.wire.requests import Move
 from mlyard.workspace import Workspace
 
-router = APIRouter(prefix="/api/v1/datastores/{name}/fs", tags=["datastore files"])
+router = APIRouter(
+    prefix="/api/v1/datastores/{name}/fs", tags=["datastore files"], route_class=Route
+)
 _PATH = Query("", max_length=4096)
 
 

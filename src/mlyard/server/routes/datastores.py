@@ -15,12 +15,13 @@ from fastapi import APIRouter, Response
 from mlyard.errors import InvalidInputError
 from mlyard.names import check_name
 from mlyard.server.context import admin, editor, reply, viewer
+from mlyard.server.route import Route
 from mlyard.store.records import DatastoreRecord, FileRecord
 from mlyard.tracking.validation import artifact_name
 from mlyard.wire.requests import DatastoreCreate, Files
 from mlyard.workspace import Workspace
 
-router = APIRouter(prefix="/api/v1/datastores", tags=["datastores"])
+router = APIRouter(prefix="/api/v1/datastores", tags=["datastores"], route_class=Route)
 
 
 @router.post("", status_code=201)

@@ -8,12 +8,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from mlyard.server.context import admin, reply, viewer
+from mlyard.server.route import Route
 from mlyard.store.records import DeploymentRecord
 from mlyard.wire import codec
 from mlyard.wire.requests import DeploymentStateSet
 from mlyard.workspace import Workspace
 
-router = APIRouter(prefix="/api/v1/deployments", tags=["deployments"])
+router = APIRouter(prefix="/api/v1/deployments", tags=["deployments"], route_class=Route)
 
 
 @router.get("")

@@ -6,11 +6,12 @@ from fastapi import APIRouter, Response
 
 from mlyard.names import check_name
 from mlyard.server.context import editor, reply, viewer
+from mlyard.server.route import Route
 from mlyard.store.records import ExperimentRecord
 from mlyard.wire.requests import ExperimentCreate, RunCounts
 from mlyard.workspace import Workspace
 
-router = APIRouter(prefix="/api/v1/experiments", tags=["experiments"])
+router = APIRouter(prefix="/api/v1/experiments", tags=["experiments"], route_class=Route)
 
 
 @router.post("", status_code=201)

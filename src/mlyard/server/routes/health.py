@@ -7,8 +7,10 @@ from fastapi import APIRouter, Request, Response
 
 from mlyard import __version__
 from mlyard.server.context import reply, viewer
+from mlyard.server.route import Route
+from mlyard.workspace import Workspace
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], route_class=Route)
 
 
 @router.get("/health", openapi_extra={"security": []})
@@ -19,8 +21,8 @@ def health(request: Request) -> Response:
     return reply({"status": "ok", "version": __version__})
 
 
-@router.get("/metrics", dependencies=[viewer])
-def metrics(request: Request) -> Response:
+@router.get("/metrics")
+def metrics(request: Request, ws: Workspace = viewer) -> Response:
     """Requests, latency histogram and errors by route, in Prometheus text format."""
     text = request.app.state.metrics.render()
     return Response(text, media_type="text/plain; version=0.0.4; charset=utf-8")

@@ -7,11 +7,12 @@ from fastapi import APIRouter, Request, Response
 from mlyard.names import check_name
 from mlyard.server.context import Version, editor, reply, viewer
 from mlyard.server.gate import creator
+from mlyard.server.route import Route
 from mlyard.store.records import ModelVersionRecord, RegisteredModelRecord
 from mlyard.wire.requests import AliasSet, ModelVersionCreate, ModelVersionQuery, TagKeys, Tags
 from mlyard.workspace import Workspace
 
-router = APIRouter(prefix="/api/v1/models", tags=["models"])
+router = APIRouter(prefix="/api/v1/models", tags=["models"], route_class=Route)
 
 
 @router.post("/{name}/versions", status_code=201)

@@ -10,13 +10,14 @@ from fastapi import APIRouter, Request, Response
 
 from mlyard.server.context import editor, reply, viewer
 from mlyard.server.gate import creator
+from mlyard.server.route import Route
 from mlyard.store.records import FileRecord, RunRecord
 from mlyard.tracking import validation as v
 from mlyard.tracking.context import USER
 from mlyard.wire.requests import Batch, Files, Heartbeat, RunCreate, RunEnd, RunLost, RunSearch
 from mlyard.workspace import Workspace
 
-router = APIRouter(prefix="/api/v1/runs", tags=["runs"])
+router = APIRouter(prefix="/api/v1/runs", tags=["runs"], route_class=Route)
 
 
 @router.post("", status_code=201)

@@ -10,12 +10,13 @@ from fastapi import APIRouter, Query, Response
 
 from mlyard.names import check_name
 from mlyard.server.context import admin, reply, viewer
+from mlyard.server.route import Route
 from mlyard.serving.stages import StageLog
 from mlyard.store.records import DeploymentRecord
 from mlyard.wire.requests import ServiceCreate
 from mlyard.workspace import Workspace
 
-router = APIRouter(prefix="/api/v1/services", tags=["services"])
+router = APIRouter(prefix="/api/v1/services", tags=["services"], route_class=Route)
 
 
 @router.post("", status_code=201)

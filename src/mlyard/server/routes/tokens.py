@@ -11,12 +11,13 @@ from fastapi import APIRouter, Request, Response
 from mlyard import auth
 from mlyard.server.context import reply, viewer
 from mlyard.server.gate import caller, is_admin
+from mlyard.server.route import Route
 from mlyard.store.records import TokenRecord
 from mlyard.wire import codec
 from mlyard.wire.requests import TokenCreate
 from mlyard.workspace import Workspace
 
-router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"])
+router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"], route_class=Route)
 
 
 def _own(request: Request, user: str | None) -> str | None:

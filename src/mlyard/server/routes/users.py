@@ -6,11 +6,12 @@ from fastapi import APIRouter, Response
 
 from mlyard import auth
 from mlyard.server.context import admin, reply
+from mlyard.server.route import Route
 from mlyard.store.records import UserRecord
 from mlyard.wire.requests import RoleSet, UserCreate
 from mlyard.workspace import Workspace
 
-router = APIRouter(prefix="/api/v1/users", tags=["users"])
+router = APIRouter(prefix="/api/v1/users", tags=["users"], route_class=Route)
 
 
 @router.get("")

@@ -7,10 +7,11 @@ from fastapi import APIRouter, Query, Response
 from mlyard.auth.keys import SECRET_META
 from mlyard.errors import PermissionDeniedError
 from mlyard.server.context import admin, editor, reply, viewer
+from mlyard.server.route import Route
 from mlyard.wire.requests import Collect, LockRequest, MetaSet
 from mlyard.workspace import Workspace
 
-router = APIRouter(prefix="/api/v1/workspace", tags=["workspace"])
+router = APIRouter(prefix="/api/v1/workspace", tags=["workspace"], route_class=Route)
 
 
 @router.get("/meta/{key}")
