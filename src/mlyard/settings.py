@@ -17,6 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 
+def _flag(raw: str) -> bool:
+    return raw.strip().lower() in ("1", "true", "yes", "on")
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -47,6 +51,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("flush_size", 5000, "Buffered metric points that trigger an immediate flush.", int),
     Setting(
         "busy_timeout", 60.0, "Seconds a SQLite writer waits for another writer's lock.", float
+    ),
+    Setting(
+        "sync_commit",
+        False,
+        "Flush each commit of run logging to disk before answering (SQLite synchronous=FULL, "
+        "PostgreSQL synchronous_commit=on). Off: a crash of the database's machine can drop "
+        "the last fraction of a second of logs, never corrupt the store.",
+        _flag,
     ),
     Setting(
         "progress_min_bytes",

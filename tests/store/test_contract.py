@@ -4,12 +4,13 @@ clear errors for what cannot be stored, locks and workspace metadata."""
 from __future__ import annotations
 
 import inspect
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from mlyard.errors import InvalidInputError, NotFoundError
 from mlyard.store import Store
-from mlyard.store.records import FileRecord, MetricSeries, now_ms
+from mlyard.store.records import FileRecord, MetricSeries, RunStatus, now_ms
 
 FILE = FileRecord("a.csv", "a" * 64, 10)
 
@@ -100,6 +101,40 @@ def test_locks_take_turns_and_expire(store):
     assert store.acquire_lock("deployment:svc", "b", 0) is None  # a zero lease...
     assert store.acquire_lock("deployment:svc", "c", 60_000) is None  # ...expires at once
     assert store.acquire_lock("other", "d", 60_000) is None  # keys are independent
+
+
+def test_a_run_in_an_unknown_experiment_is_not_found_and_leaves_nothing(store):
+    exp = store.create_experiment("e")
+    with pytest.raises(NotFoundError, match="424242"):
+        store.create_run("424242", "r", "u", {"a": "1", "b": "2"})
+    assert store.search_runs(None) == []
+    run = store.create_run(exp.experiment_id, "r", "u", {"a": "1", "b": "2"})
+    assert store.get_run(run.run_id).tags == {"a": "1", "b": "2"}
+
+
+def test_many_threads_log_runs_at_once_and_each_keeps_its_own(store):
+    # More threads than the pool keeps connections: connections beyond it are closed
+    # as they come back, so nothing may touch a connection after handing it back.
+    exp = store.create_experiment("e")
+
+    def one(i: int) -> str:
+        for _ in range(4):
+            run = store.create_run(exp.experiment_id, f"r{i}", "u", {"i": str(i)})
+            store.log_batch(
+                run.run_id,
+                metrics=[MetricSeries.of("m", [float(i)], steps=[0], timestamps=[now_ms()])],
+            )
+            store.end_run(run.run_id, RunStatus.COMPLETED, now_ms(), params={"i": str(i)})
+        return run.run_id
+
+    with ThreadPoolExecutor(24) as pool:
+        ids = list(pool.map(one, range(24)))
+    runs = {r.run_id: r for r in store.search_runs([exp.experiment_id], max_results=1000)}
+    assert len(runs) == 96
+    for i, run_id in enumerate(ids):
+        assert runs[run_id].params == {"i": str(i)}
+        assert runs[run_id].tags["i"] == str(i)
+        assert runs[run_id].metrics == {"m": float(i)}
 
 
 def test_workspace_metadata_keeps_the_first_value(store):

@@ -54,6 +54,22 @@ class Prepared:
         """Run once; return the DBAPI cursor (for ``fetchone``/``fetchall``/``rowcount``)."""
         return self._run(conn, [params], many=False)
 
+    def scalar(self, conn: Connection, params: dict[str, Any]) -> Any:
+        """Run once; the first column of the first row (None without rows). In a
+        pipeline, this read is what sends the statements before it, and their errors
+        arrive here: raised as SQLAlchemy's, like the statement's own."""
+        cursor = self.execute(conn, params)
+        try:
+            row = cursor.fetchone()
+        except conn.dialect.loaded_dbapi.Error as e:
+            sql, _ = self._sql(conn, tuple(params))
+            raise sa_exc.DBAPIError.instance(
+                sql, [params], e, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect
+            ) from e
+        finally:
+            cursor.close()
+        return None if row is None else row[0]
+
     def executemany(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         if not rows:
             return

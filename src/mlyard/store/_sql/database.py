@@ -12,7 +12,7 @@ import os
 import time
 import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import orjson
@@ -22,10 +22,14 @@ from sqlalchemy.engine import make_url
 
 from mlyard import settings
 from mlyard.errors import InvalidInputError, MlyardError, StoreError
+from mlyard.store._sql._prepared import Prepared
 
 HEAD_REVISION = "0004"
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _WRITE = "mlyard_write"
+# Statements of a PostgreSQL tracking write, before its first: a commit that answers
+# once its WAL is written, not yet flushed (see Database.write).
+_LAZY_COMMIT = Prepared(text("SELECT set_config('synchronous_commit', 'off', true)"))
 
 
 def _json_dumps(obj: object) -> str:
@@ -48,8 +52,9 @@ def _sqlite_engine(url: str) -> Engine:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         # NORMAL is durable against application crashes in WAL mode; only a power
-        # loss can drop the last transactions, never corrupt the file.
-        cur.execute("PRAGMA synchronous=NORMAL")
+        # loss can drop the last transactions, never corrupt the file. FULL syncs
+        # every commit (MLYARD_SYNC_COMMIT).
+        cur.execute(f"PRAGMA synchronous={'FULL' if settings.get('sync_commit') else 'NORMAL'}")
         # Tracking writes many small transactions: checkpoint the WAL (a write-back
         # with an fsync) every ~40 MB instead of every ~4 MB, and shrink it afterwards.
         cur.execute("PRAGMA wal_autocheckpoint=10000")
@@ -150,6 +155,12 @@ def is_unique_violation(err: BaseException) -> bool:
     return "unique" in text_ or "duplicate" in text_
 
 
+def is_foreign_key_violation(err: BaseException) -> bool:
+    """Whether ``err`` (or what it wraps) is a row referring to one that is not there."""
+    cause = err.__cause__ if isinstance(err, StoreError) else err
+    return isinstance(cause, sa_exc.IntegrityError) and "foreign key" in str(cause.orig).lower()
+
+
 class Database:
     """An engine plus the two ways to use it: ``read()`` and ``write()``.
 
@@ -159,6 +170,7 @@ class Database:
 
     def __init__(self, url: str):
         self.url = url
+        self._sync_commit = bool(settings.get("sync_commit"))
         self.engine = _engine_for(url)
         self.dialect = self.engine.dialect.name
         # PostgreSQL reads run outside a transaction: at its READ COMMITTED level each
@@ -178,25 +190,38 @@ class Database:
     def read(self) -> Iterator[Connection]:
         with translate_errors(), self._reader.connect() as conn:
             yield conn
+            if conn.in_transaction():
+                # A read that took a snapshot (a search) ends in COMMIT, which for a read
+                # is the same as ROLLBACK, except to psycopg: after a ROLLBACK it forgets
+                # the connection's prepared statements (one more round trip to drop
+                # them), and every statement after it is planned anew.
+                conn.commit()
 
     @contextmanager
-    def write(self, *, pipelined: bool = False) -> Iterator[Connection]:
+    def write(self, *, pipelined: bool = False, tracking: bool = False) -> Iterator[Connection]:
         """One write transaction: committed on success, rolled back on any error.
 
         ``pipelined`` (PostgreSQL): statements go out without waiting for each other's
         answers, in psycopg's pipeline mode; a fetch waits for what came before it, and
-        the commit for the rest. A run's start or end is then two or three round trips
+        the commit for the rest. A run's start or end is then one or two round trips
         instead of ten. Only for :class:`~._prepared.Prepared` statements, whose errors
         are raised at the next fetch or at the commit rather than where they were sent.
+
+        ``tracking``: what a run logs, committed as SQLite's WAL mode commits here: in
+        order and atomically, but flushed to disk shortly after the commit rather than
+        before it answers (PostgreSQL's ``synchronous_commit=off``), unless
+        ``MLYARD_SYNC_COMMIT`` is set. A crash of the database's machine can drop the
+        last fraction of a second of logs; it never leaves a half-written transaction.
         """
-        with translate_errors(), self.engine.connect() as conn:
+        postgres = self.dialect == "postgresql"
+        with translate_errors(), self.engine.connect() as conn, ExitStack() as stack:
             conn.execution_options(**{_WRITE: True})
-            if pipelined and self.dialect == "postgresql":
-                with conn.connection.dbapi_connection.pipeline(), conn.begin():  # type: ignore[union-attr]
-                    yield conn
-            else:
-                with conn.begin():
-                    yield conn
+            if pipelined and postgres:
+                stack.enter_context(conn.connection.dbapi_connection.pipeline())  # type: ignore[union-attr]
+            stack.enter_context(conn.begin())
+            if tracking and postgres and not self._sync_commit:
+                _LAZY_COMMIT.execute(conn, {}).close()
+            yield conn
 
     def revision(self) -> str:
         """The schema revision now (``HEAD_REVISION`` once opened)."""

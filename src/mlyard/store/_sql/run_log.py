@@ -55,6 +55,20 @@ def require_run(conn: Connection, run_id: str) -> int:
     return found[0]
 
 
+class StoredParams:
+    """A run's stored params, asked for now and read when needed: in a pipelined write
+    the question travels with the statements before it, in one round trip."""
+
+    def __init__(self, conn: Connection, run_id: str):
+        self._cursor = _RUN_PARAMS.execute(conn, {"run_id": run_id})
+
+    def read(self) -> dict[str, str]:
+        try:
+            return dict(self._cursor.fetchall())
+        finally:
+            self._cursor.close()
+
+
 def write_batch(
     conn: Connection,
     run_id: str,
@@ -62,11 +76,13 @@ def write_batch(
     metrics: Sequence[MetricSeries],
     params: dict[str, str] | None,
     tags: dict[str, str] | None,
+    stored: StoredParams | None = None,
 ) -> None:
-    """Store a batch for a run known to exist (of ``experiment_id``, looked up if None)."""
+    """Store a batch for a run known to exist (of ``experiment_id``, looked up if None);
+    ``stored``: its params, if already asked for."""
     changed = []
     if params:
-        _insert_params(conn, run_id, params)
+        _insert_params(conn, run_id, params, stored or StoredParams(conn, run_id))
         changed.append("params")
     if metrics and _insert_metrics(conn, run_id, experiment_id, metrics):
         changed.append("metrics")
@@ -120,10 +136,10 @@ def refresh_run_json(conn: Connection, run_id: str, kinds: tuple[str, ...]) -> N
     prepared.execute(conn, {"b_run_id": run_id}).close()
 
 
-def _insert_params(conn: Connection, run_id: str, params: dict[str, str]) -> None:
-    cursor = _RUN_PARAMS.execute(conn, {"run_id": run_id})
-    existing = dict(cursor.fetchall())
-    cursor.close()
+def _insert_params(
+    conn: Connection, run_id: str, params: dict[str, str], stored: StoredParams
+) -> None:
+    existing = stored.read()
     for key, value in params.items():
         if key in existing and existing[key] != value:
             raise ConflictError(

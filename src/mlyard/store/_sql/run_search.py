@@ -21,15 +21,17 @@ counts on the (experiment_id, key, value) index:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, text
 
 from mlyard.store._sql import search_sql as q
 from mlyard.store._sql import tables as t
+from mlyard.store._sql._prepared import Prepared
 from mlyard.store._sql.run_rows import record
 from mlyard.store.records import RunRecord
 from mlyard.store.search import ATTRIBUTES, Clause, OrderKey, parse_filter, parse_order_by
@@ -47,6 +49,11 @@ _PLANNER = {
     "enable_mergejoin": "off",
     "max_parallel_workers_per_gather": "0",
 }
+
+
+_INDEX_PLANS = Prepared(
+    text("SELECT " + ", ".join(f"set_config('{k}', '{v}', true)" for k, v in _PLANNER.items()))
+)
 
 
 class _OverBudget(Exception):
@@ -69,12 +76,14 @@ def search_runs(
     if not ids or max_results <= 0:
         return []
     offset = max(offset, 0)
-    _index_plans(conn)
     n = offset + max_results
     # Filters that could drive; one on the leading sort metric narrows that index instead.
     lead = keys[0].key if keys and keys[0].kind == "metric" else None
     indexed = [c for c in clauses if c.kind == "metric" and c.op in q.INDEXED_OPS and c.key != lead]
-    count, smallest = _smallest(conn, ids, indexed, SELECTIVE + 1)
+    # The counts of one experiment's ranges are plain statements: they may go out with
+    # the search's BEGIN (see search_sql.count_matches).
+    with _index_plans(conn, pipelined=len(ids) == 1):
+        count, smallest = _smallest(conn, ids, indexed, SELECTIVE + 1)
     if smallest is not None and count <= SELECTIVE:
         rows = _from_filter(conn, ids, clauses, smallest, keys, n)
     else:
@@ -89,17 +98,26 @@ def search_runs(
     return [record(row) for row in rows[offset:n]]
 
 
-def _index_plans(conn: Connection) -> None:
+@contextmanager
+def _index_plans(conn: Connection, pipelined: bool) -> Iterator[None]:
     """PostgreSQL: one snapshot for the search's statements, and plans that follow the
     index each statement is shaped for. Without statistics (autovacuum off, or just
     after a bulk load) its planner expects a handful of rows and sorts whole ranges;
     with them, it trades a few thousand primary-key probes for a scan of every run."""
     if conn.dialect.name != "postgresql":
-        return  # SQLite: one read transaction is already one snapshot
+        yield  # SQLite: one read transaction is already one snapshot
+        return
     if not conn.in_transaction():
         conn.execution_options(isolation_level="REPEATABLE READ")
-    calls = ", ".join(f"set_config('{k}', '{v}', true)" for k, v in _PLANNER.items())
-    conn.exec_driver_sql(f"SELECT {calls}")
+        conn.begin()
+    # The transaction's BEGIN and the settings go out together, and with the statements
+    # inside when ``pipelined`` (plain ones only): one round trip for all of them.
+    with conn.connection.dbapi_connection.pipeline():  # type: ignore[union-attr]
+        _INDEX_PLANS.execute(conn, {}).close()
+        if pipelined:
+            yield
+    if not pipelined:
+        yield
 
 
 def _default_plans(conn: Connection) -> None:
@@ -133,7 +151,7 @@ def _from_filter(
     n: int,
 ) -> list[Any]:
     rest = q.Filter(tuple(c for c in clauses if c is not driving))
-    return list(conn.execute(q.ranked(q.metric_range(ids, driving), rest, keys, n)).all())
+    return list(conn.execute(*q.ranked(q.metric_range(ids, driving), rest, keys, n)).all())
 
 
 def _in_order(
@@ -150,7 +168,7 @@ def _in_order(
         return _bounded(conn, ids, by_start, flt, keys, n, budget)
     if lead.kind != "metric":
         _default_plans(conn)
-        return list(conn.execute(q.ranked(q.all_runs(ids), flt, keys, n)).all())
+        return list(conn.execute(*q.ranked(q.all_runs(ids), flt, keys, n)).all())
     by_metric = partial(q.metric_order, key=lead, clauses=flt.clauses)
     rows = _bounded(conn, ids, by_metric, flt, keys, n, budget)
     # Runs lacking the metric come next, unless a filter on it rules them out.
@@ -186,7 +204,7 @@ def _bounded(
         edge = min(full) if full else max(short)
     else:
         edge = max(full) if full else min(short)
-    return list(conn.execute(q.ranked(driver.within(edge), flt, keys, n)).all())
+    return list(conn.execute(*q.ranked(driver.within(edge), flt, keys, n)).all())
 
 
 def _first_values(
@@ -196,11 +214,11 @@ def _first_values(
     ``budget`` index entries (and their ties): a few times ``n`` first, which settles
     most searches, then the whole budget."""
     if budget is None:
-        return list(conn.execute(q.leading_values(driver, flt, n)).scalars().all())
+        return list(conn.execute(*q.leading_values(driver, flt, n)).scalars().all())
     for reach in sorted({min(4 * n + 60, budget), budget}):
-        edge = conn.execute(q.nth_value(driver, reach)).scalar()
+        edge = conn.execute(*q.nth_value(driver, reach)).scalar()
         within = driver if edge is None else driver.within(edge)
-        values = list(conn.execute(q.leading_values(within, flt, n)).scalars().all())
+        values = list(conn.execute(*q.leading_values(within, flt, n)).scalars().all())
         if edge is None or len(values) == n:
             return values
     raise _OverBudget

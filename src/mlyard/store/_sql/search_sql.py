@@ -2,6 +2,11 @@
 
 Every statement starts from one index range — a :class:`Driver` — and reaches the runs
 table and the keyed tables by primary key, so its plan does not hinge on row estimates.
+
+Statements are built once per shape: building one costs more than running a selective
+search, so every value (experiment ids, compared values, range bounds) becomes a
+:class:`Slot`, and a :class:`Statement` pairs the cached statement with this search's
+values.
 """
 
 from __future__ import annotations
@@ -9,8 +14,8 @@ from __future__ import annotations
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import cache
-from typing import Any
+from functools import cache, lru_cache
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -21,11 +26,12 @@ from sqlalchemy import (
     bindparam,
     exists,
     func,
-    literal,
+    literal_column,
     select,
 )
 
 from mlyard.store._sql import tables as t
+from mlyard.store._sql._prepared import Prepared
 from mlyard.store._sql.run_rows import COLUMNS
 from mlyard.store.search import ATTRIBUTES, Clause, OrderKey
 
@@ -47,6 +53,30 @@ _KIND_TABLE = {"param": t.params, "metric": t.latest_metrics, "tag": t.tags}
 _NULLABLE_ATTRIBUTES = frozenset(c.name for c in t.runs.c if c.nullable)
 _R = t.runs.c
 _LM = t.latest_metrics
+_DRIVER = _LM.alias("driver")
+_SHAPES = 512  # statements kept per builder (a shape: ops, keys, sort, limit)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A value a statement takes as the parameter ``name`` (``many``: a list, for IN)."""
+
+    name: str
+    many: bool = False
+
+    def bind(self) -> Any:
+        return bindparam(self.name, expanding=self.many)
+
+
+def _value(value: Any) -> Any:
+    return value.bind() if isinstance(value, Slot) else value
+
+
+class Statement(NamedTuple):
+    """A statement and the values of its slots: ``conn.execute(*statement)``."""
+
+    select: Select
+    params: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -74,13 +104,14 @@ Bound = tuple[Any, bool]  # (value, inclusive)
 
 @dataclass(frozen=True)
 class Driver:
-    """Where a search starts: one range of an index on ``table`` — ``fixed`` equalities,
-    then ``column`` between ``low`` and ``high`` — each entry naming a run. An ``ordered``
-    driver yields the runs in its sort order."""
+    """Where a search starts: one range of an index — the latest values of metric ``key``
+    in experiments ``ids`` (no key: the runs of those experiments, by start time when
+    ``by_start``) — with its ``column`` between ``low`` and ``high``, each entry naming a
+    run. An ``ordered`` driver yields the runs in its sort order."""
 
-    table: Any
-    fixed: tuple[ColumnElement[bool], ...]
-    column: Any = None
+    ids: Any  # experiment ids, or their Slot
+    key: str | None = None
+    by_start: bool = False
     ascending: bool = True
     ordered: bool = True
     low: Bound | None = None
@@ -88,17 +119,31 @@ class Driver:
     present: bool = False  # the column may not be NULL (a metric's NaN)
 
     @property
+    def table(self) -> Any:
+        return t.runs if self.key is None else _DRIVER
+
+    @property
+    def column(self) -> Any:
+        if self.key is not None:
+            return _DRIVER.c.value
+        return _R.start_time if self.by_start else None
+
+    @property
     def run_id(self) -> Any:
         return self.table.c.run_id
 
     def where(self) -> list[Any]:
         # One bound a side: SQLite seeks the index with only one of several.
-        conditions = list(self.fixed)
+        conditions = [_in(self.table.c.experiment_id, self.ids)]
+        if self.key is not None:
+            conditions.append(_DRIVER.c.key == self.key)
         if self.low is not None:
             value, inclusive = self.low
+            value = _value(value)
             conditions.append(self.column >= value if inclusive else self.column > value)
         if self.high is not None:
             value, inclusive = self.high
+            value = _value(value)
             conditions.append(self.column <= value if inclusive else self.column < value)
         if self.present and self.low is None and self.high is None:
             conditions.append(self.column.is_not(None))
@@ -134,15 +179,16 @@ def _tighter(old: Bound | None, new: Bound, upward: bool) -> Bound:
     return new if (new[0] > old[0]) == upward else old
 
 
-def _in(column: Any, ids: Sequence[int]) -> ColumnElement[bool]:
+def _in(column: Any, ids: Any) -> ColumnElement[bool]:
+    if isinstance(ids, Slot):
+        return column.in_(ids.bind()) if ids.many else column == ids.bind()
     return column == ids[0] if len(ids) == 1 else column.in_(list(ids))
 
 
 def metric_range(experiment_ids: Sequence[int], clause: Clause) -> Driver:
     """The runs whose metric satisfies ``clause``, an :data:`INDEXED_OPS` comparison."""
-    d = _LM.alias("driver")
-    fixed = (_in(d.c.experiment_id, experiment_ids), d.c.key == clause.key)
-    return Driver(d, fixed, d.c.value, ordered=False).narrowed(clause.op, clause.value)
+    driver = Driver(tuple(experiment_ids), clause.key, ordered=False)
+    return driver.narrowed(clause.op, clause.value)
 
 
 def metric_order(
@@ -150,9 +196,7 @@ def metric_order(
 ) -> Driver:
     """The runs with a value (not NaN) of metric ``key``, by that value; the range
     narrowed by the indexed comparisons among ``clauses`` on the same metric."""
-    d = _LM.alias("leading")
-    fixed = (_in(d.c.experiment_id, experiment_ids), d.c.key == key.key)
-    driver = Driver(d, fixed, d.c.value, key.ascending, present=True)
+    driver = Driver(tuple(experiment_ids), key.key, ascending=key.ascending, present=True)
     for c in clauses:
         if c.kind == "metric" and c.key == key.key and c.op in INDEXED_OPS:
             driver = driver.narrowed(c.op, c.value)
@@ -160,20 +204,41 @@ def metric_order(
 
 
 def start_time_order(experiment_ids: Sequence[int], ascending: bool) -> Driver:
-    return Driver(t.runs, (_in(_R.experiment_id, experiment_ids),), _R.start_time, ascending)
+    return Driver(tuple(experiment_ids), by_start=True, ascending=ascending)
 
 
 def all_runs(experiment_ids: Sequence[int]) -> Driver:
-    return Driver(t.runs, (_in(_R.experiment_id, experiment_ids),), ordered=False)
+    return Driver(tuple(experiment_ids), ordered=False)
+
+
+def _slotted(driver: Driver, flt: Filter) -> tuple[Driver, Filter, dict[str, Any]]:
+    """``driver`` and ``flt`` with their values replaced by slots, and those values."""
+    values: dict[str, Any] = {}
+
+    def slot(name: str, value: Any) -> Slot:
+        many = isinstance(value, list | tuple)
+        values[name] = list(value) if many else value
+        return Slot(name, many)
+
+    ids = driver.ids
+    low, high = driver.low, driver.high
+    driver = replace(
+        driver,
+        ids=slot("ids", ids if len(ids) > 1 else ids[0]),
+        low=None if low is None else (slot("low", low[0]), low[1]),
+        high=None if high is None else (slot("high", high[0]), high[1]),
+    )
+    clauses = tuple(replace(c, value=slot(f"v{i}", c.value)) for i, c in enumerate(flt.clauses))
+    return driver, replace(flt, clauses=clauses), values
 
 
 def _condition(clause: Clause, run_id: Any) -> ColumnElement[bool]:
-    compare = _OPS[clause.op]
+    compare, value = _OPS[clause.op], _value(clause.value)
     if clause.kind == "attribute":
-        return compare(t.runs.c[ATTRIBUTES[clause.key][0]], clause.value)
+        return compare(t.runs.c[ATTRIBUTES[clause.key][0]], value)
     table = _KIND_TABLE[clause.kind]
     return exists().where(
-        table.c.run_id == run_id, table.c.key == clause.key, compare(table.c.value, clause.value)
+        table.c.run_id == run_id, table.c.key == clause.key, compare(table.c.value, value)
     )
 
 
@@ -183,7 +248,15 @@ def count_matches(conn: Connection, experiment_ids: Sequence[int], clause: Claus
     many = len(experiment_ids) > 1
     ids: Any = list(experiment_ids) if many else experiment_ids[0]
     params = {"ids": ids, "key": clause.key, "value": clause.value, "cap": cap}
+    if conn.dialect.name == "postgresql" and not many:
+        # It may run in a pipeline, after the search's BEGIN (run_search._index_plans).
+        return int(_count_prepared(clause.op).scalar(conn, params))
     return conn.execute(_count_statement(clause.op, many), params).scalar_one()
+
+
+@cache
+def _count_prepared(op: str) -> Prepared:
+    return Prepared(_count_statement(op, False))
 
 
 @cache
@@ -192,8 +265,8 @@ def _count_statement(op: str, many: bool) -> Select:
     # counting a selective range.
     m = _LM.c
     eids: Any = bindparam("ids", expanding=True) if many else bindparam("ids")
-    capped = (
-        select(literal(1))
+    capped: Select = (
+        select(literal_column("1"))
         .where(
             m.experiment_id.in_(eids) if many else m.experiment_id == eids,
             m.key == bindparam("key"),
@@ -204,8 +277,14 @@ def _count_statement(op: str, many: bool) -> Select:
     return select(func.count()).select_from(capped.subquery())
 
 
-def nth_value(driver: Driver, position: int) -> Select:
+def nth_value(driver: Driver, position: int) -> Statement:
     """The sort value at ``position`` (from 1) in the driver's range, matching or not."""
+    slotted, _, values = _slotted(driver, Filter(()))
+    return Statement(_nth_value(slotted, position), values)
+
+
+@lru_cache(maxsize=_SHAPES)
+def _nth_value(driver: Driver, position: int) -> Select:
     return (
         select(driver.column)
         .select_from(driver.table)
@@ -216,8 +295,14 @@ def nth_value(driver: Driver, position: int) -> Select:
     )
 
 
-def leading_values(driver: Driver, flt: Filter, n: int) -> Select:
+def leading_values(driver: Driver, flt: Filter, n: int) -> Statement:
     """The sort values of the first ``n`` matching runs, read in index order."""
+    slotted, checks, values = _slotted(driver, flt)
+    return Statement(_leading_values(slotted, checks, n), values)
+
+
+@lru_cache(maxsize=_SHAPES)
+def _leading_values(driver: Driver, flt: Filter, n: int) -> Select:
     return (
         select(driver.column)
         .select_from(driver.source())
@@ -227,9 +312,15 @@ def leading_values(driver: Driver, flt: Filter, n: int) -> Select:
     )
 
 
-def ranked(driver: Driver, flt: Filter, keys: Sequence[OrderKey], n: int) -> Select:
+def ranked(driver: Driver, flt: Filter, keys: Sequence[OrderKey], n: int) -> Statement:
     """The first ``n`` matching runs' rows in full order. With an ordered driver,
     ``keys[0]`` is the driver's column (absent: start time, newest first)."""
+    slotted, checks, values = _slotted(driver, flt)
+    return Statement(_ranked(slotted, checks, tuple(keys), n), values)
+
+
+@lru_cache(maxsize=_SHAPES)
+def _ranked(driver: Driver, flt: Filter, keys: tuple[OrderKey, ...], n: int) -> Select:
     source, terms = driver.source(), []
     if driver.ordered:
         terms.append(driver.in_order())

@@ -14,8 +14,8 @@ from mlyard.store._base import TrackingStore
 from mlyard.store._sql import tables as t
 from mlyard.store._sql._prepared import Prepared
 from mlyard.store._sql._upsert import upsert
-from mlyard.store._sql.database import Database, is_unique_violation
-from mlyard.store._sql.run_log import read_series, require_run, write_batch
+from mlyard.store._sql.database import Database, is_foreign_key_violation, is_unique_violation
+from mlyard.store._sql.run_log import StoredParams, read_series, require_run, write_batch
 from mlyard.store._sql.run_rows import get_runs
 from mlyard.store._sql.run_search import search_runs
 from mlyard.store.records import (
@@ -29,7 +29,6 @@ from mlyard.store.records import (
 from mlyard.store.search import check_page
 
 _E = t.experiments.c
-_EXPERIMENT_EXISTS = Prepared(select(_E.experiment_id).where(_E.experiment_id == bindparam("eid")))
 _INSERT_RUN = Prepared(t.runs.insert())
 _INSERT_TAGS = Prepared(t.tags.insert())
 _END_RUN = Prepared(
@@ -151,16 +150,18 @@ class SqlTrackingStore(TrackingStore):
             "pid": pid,
             "heartbeat_at": start,
         }
-        with self._db.write(pipelined=True) as conn:
-            cursor = _EXPERIMENT_EXISTS.execute(conn, {"eid": eid})
-            found = cursor.fetchone()
-            cursor.close()
-            if found is None:
-                raise NotFoundError(f"no experiment with id {experiment_id!r}")
-            _INSERT_RUN.execute(conn, row).close()
-            _INSERT_TAGS.executemany(
-                conn, [{"run_id": run_id, "key": k, "value": v} for k, v in tags.items()]
-            )
+        # One round trip on PostgreSQL: the experiment's foreign key, not a lookup
+        # first, refuses a run in an experiment that is not there.
+        try:
+            with self._db.write(pipelined=True, tracking=True) as conn:
+                _INSERT_RUN.execute(conn, row).close()
+                _INSERT_TAGS.executemany(
+                    conn, [{"run_id": run_id, "key": k, "value": v} for k, v in tags.items()]
+                )
+        except StoreError as e:
+            if is_foreign_key_violation(e):
+                raise NotFoundError(f"no experiment with id {experiment_id!r}") from None
+            raise
         return RunRecord(
             run_id=run_id,
             experiment_id=str(eid),
@@ -193,7 +194,7 @@ class SqlTrackingStore(TrackingStore):
         params: dict[str, str] | None = None,
         tags: dict[str, str] | None = None,
     ) -> None:
-        with self._db.write(pipelined=True) as conn:
+        with self._db.write(pipelined=True, tracking=True) as conn:
             cursor = _END_RUN.execute(
                 conn,
                 {
@@ -203,11 +204,12 @@ class SqlTrackingStore(TrackingStore):
                     "b_err": error,
                 },
             )
+            stored = StoredParams(conn, run_id) if params else None  # sent with the update
             found = cursor.fetchall()
             cursor.close()
             if not found:
                 raise NotFoundError(f"no run with id {run_id!r}")
-            write_batch(conn, run_id, found[0][0], metrics, params, tags)
+            write_batch(conn, run_id, found[0][0], metrics, params, tags, stored)
 
     def heartbeat(self, run_ids: Sequence[str], at: int) -> None:
         if not run_ids:
@@ -241,7 +243,7 @@ class SqlTrackingStore(TrackingStore):
     ) -> None:
         if not (metrics or params or tags):
             return
-        with self._db.write(pipelined=True) as conn:
+        with self._db.write(pipelined=True, tracking=True) as conn:
             experiment_id = require_run(conn, run_id)
             write_batch(conn, run_id, experiment_id, metrics, params, tags)
 
