@@ -102,3 +102,62 @@ def test_the_keep_alive_path_is_for_plain_http_no_proxy_covers(monkeypatch, url,
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     assert (_KeepAlive.for_url(url) is not None) is plain
+
+
+class _Shapes(http.server.BaseHTTPRequestHandler):
+    """Answers in each shape HTTP/1.1 allows: a length, chunks, until close, no body,
+    and after an interim 100."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length") or 0))
+        body = b'{"shape": "%s"}' % self.path.strip("/").encode()
+        if self.path == "/interim":
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\nX-Note: wait\r\n\r\n")
+        if self.path == "/empty":
+            self.send_response(204)
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("x-twice", "a")
+        self.send_header("x-twice", "b")
+        if self.path == "/chunks":
+            self.send_header("transfer-encoding", "chunked")
+            self.end_headers()
+            for piece in (body[:5], body[5:]):
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            self.wfile.write(b"0\r\n\r\n")
+        elif self.path == "/until-close":
+            self.send_header("connection", "close")
+            self.end_headers()
+            self.wfile.write(body)
+            self.close_connection = True
+        else:
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_the_keep_alive_path_reads_every_shape_of_answer():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Shapes)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    conn = Connection(f"http://127.0.0.1:{server.server_address[1]}")
+    try:
+        assert conn._plain is not None
+        for shape in ("length", "chunks", "until-close", "interim", "length", "chunks"):
+            assert conn.call("POST", f"/{shape}", {}) == {"shape": shape}
+        assert conn.call("POST", "/empty", {}) is None
+        status, _ = conn._plain.request("POST", "/length", b"{}", {})
+        assert status == 200
+        kept = conn._plain._idle[-1]  # read to its end: back in the pool, still open
+        assert kept.sock is not None
+    finally:
+        conn.close()
+        server.shutdown()
+        server.server_close()

@@ -99,10 +99,11 @@ def run_context() -> dict[str, str]:
     entry = _entry_point()
     where = Path(entry).parent if entry.startswith("/") else Path.cwd()
     tags = {ENTRY_POINT: entry, **_static(), USER: current_user(), **_git_info(where)}
-    tags[PACKAGES] = json.dumps(_packages_cached(tuple(sorted(sys.modules.keys() & _FRAMEWORKS))))
+    loaded = tuple(sorted(m for m in _FRAMEWORKS if m in sys.modules))
+    tags[PACKAGES] = _packages_json(loaded)
     return tags
 
 
 @cache
-def _packages_cached(_frameworks_loaded: tuple[str, ...]) -> dict[str, str]:
-    return _packages()
+def _packages_json(_frameworks_loaded: tuple[str, ...]) -> str:
+    return json.dumps(_packages())
