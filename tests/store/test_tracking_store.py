@@ -45,6 +45,23 @@ def test_run_lifecycle_and_batch(store):
     assert got.tags == {"a": "1", "team": "x"}
 
 
+def test_a_batch_of_hundreds_of_keys_is_stored_whole(store):
+    # PostgreSQL sends a batch's rows as statements of up to 100 rows each.
+    _, run = _run(store)
+    keys = [f"k{i:03d}" for i in range(250)]
+    series = [
+        MetricSeries.of(k, [float(i), float(i) + 0.5], steps=[0, 1]) for i, k in enumerate(keys)
+    ]
+    store.log_batch(run.run_id, series, {k: k.upper() for k in keys}, {k: "t" for k in keys})
+    store.log_batch(run.run_id, [MetricSeries.of(k, [-1.0], steps=[0]) for k in keys[:150]])
+    got = store.get_run(run.run_id)
+    assert got.params == {k: k.upper() for k in keys}
+    assert got.tags == {"a": "1", **{k: "t" for k in keys}}
+    # latest stays the highest step: the older point logged later does not replace it
+    assert got.metrics == {k: i + 0.5 for i, k in enumerate(keys)}
+    assert len(store.get_metric_history(run.run_id, "k149")) == 3
+
+
 def test_param_conflict_rolls_back_whole_batch(store):
     _, run = _run(store)
     store.log_batch(run.run_id, params={"alpha": "0.1"})

@@ -34,20 +34,33 @@ def upsert(
     keys: Sequence[str],
     where: Callable[[Any, Any], Any] | None = None,
     keep: Sequence[str] = (),
+    distinct: bool = False,
 ) -> None:
     """Insert ``rows``; where a row with the same ``keys`` exists, overwrite its other
-    columns except ``keep`` (only when ``where(existing_columns, excluded)`` holds)."""
+    columns except ``keep`` (only when ``where(existing_columns, excluded)`` holds).
+    ``distinct``: no two rows share their ``keys`` (PostgreSQL then sends them as one
+    statement)."""
     if not rows:
         return
     columns = tuple(rows[0])
-    cache_key = ("upsert", conn.dialect.name, table.name, columns, tuple(keys), where, tuple(keep))
+    cache_key = (
+        "upsert",
+        conn.dialect.name,
+        table.name,
+        columns,
+        tuple(keys),
+        where,
+        tuple(keep),
+        distinct,
+    )
     prepared = _CACHE.get(cache_key)
     if prepared is None:
         stmt = _insert(conn.dialect.name, table)
         update = {c: stmt.excluded[c] for c in columns if c not in keys and c not in keep}
         condition = where(table.c, stmt.excluded) if where else None
         stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=update, where=condition)
-        prepared = _CACHE[cache_key] = Prepared(stmt, typed=_typed(table, columns))
+        typed = _typed(table, columns)
+        prepared = _CACHE[cache_key] = Prepared(stmt, typed=typed, multirow=distinct)
     prepared.executemany(conn, rows)
 
 
@@ -65,5 +78,6 @@ def insert_ignore(
     prepared = _CACHE.get(cache_key)
     if prepared is None:
         stmt = _insert(conn.dialect.name, table).on_conflict_do_nothing(index_elements=list(keys))
-        prepared = _CACHE[cache_key] = Prepared(stmt)
+        # Rows repeating a key are fine in one statement: the later ones are skipped.
+        prepared = _CACHE[cache_key] = Prepared(stmt, multirow=True)
     prepared.executemany(conn, rows)

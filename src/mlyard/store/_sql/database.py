@@ -12,8 +12,9 @@ import os
 import time
 import weakref
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 import orjson
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
@@ -217,8 +218,8 @@ class Database:
         with translate_errors(), self.engine.connect() as conn, ExitStack() as stack:
             conn.execution_options(**{_WRITE: True})
             if pipelined and postgres:
-                stack.enter_context(conn.connection.dbapi_connection.pipeline())  # type: ignore[union-attr]
-            stack.enter_context(conn.begin())
+                stack.enter_context(_pipeline(conn))
+            stack.enter_context(_transaction(conn))
             if tracking and postgres and not self._sync_commit:
                 _LAZY_COMMIT.execute(conn, {}).close()
             yield conn
@@ -230,6 +231,44 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+@contextmanager
+def _transaction(conn: Connection) -> Iterator[None]:
+    """``conn.begin()``, except that the error raised is the block's (or the commit's)
+    even when the rollback fails too, as it does in an aborted pipeline: the pipeline
+    rolls the connection back once it has ended (:func:`_pipeline`)."""
+    transaction = conn.begin()
+    try:
+        yield
+        transaction.commit()
+    except BaseException:
+        with suppress(sa_exc.DBAPIError):
+            transaction.rollback()
+        raise
+
+
+@contextmanager
+def _pipeline(conn: Connection) -> Iterator[None]:
+    """psycopg's pipeline mode, its errors raised as SQLAlchemy's. When the block
+    failed, its own error is the one raised: the pipeline's exit would then only say
+    that the pipeline was aborted."""
+    error = conn.dialect.loaded_dbapi.Error
+    dbapi_conn: Any = conn.connection.dbapi_connection
+    pipeline = dbapi_conn.pipeline()
+    pipeline.__enter__()
+    try:
+        yield
+    except BaseException as failed:
+        with suppress(error):
+            pipeline.__exit__(type(failed), failed, failed.__traceback__)
+        with suppress(error):
+            dbapi_conn.rollback()  # what an aborted pipeline could not roll back
+        raise
+    try:
+        pipeline.__exit__(None, None, None)
+    except error as e:
+        raise sa_exc.DBAPIError.instance(None, None, e, error, dialect=conn.dialect) from e
 
 
 def _dispose_in_forked_children(engine: Engine) -> None:

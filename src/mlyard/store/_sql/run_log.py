@@ -35,7 +35,7 @@ RUN_EXISTS = Prepared(select(t.runs.c.experiment_id).where(t.runs.c.run_id == bi
 _RUN_PARAMS = Prepared(
     select(t.params.c.key, t.params.c.value).where(t.params.c.run_id == bindparam("run_id"))
 )
-_INSERT_CHUNKS = Prepared(t.metric_chunks.insert())
+_INSERT_CHUNKS = Prepared(t.metric_chunks.insert(), multirow=True)
 _CHUNKS = (
     select(t.metric_chunks.c.steps, t.metric_chunks.c["values"], t.metric_chunks.c.timestamps)
     .where(
@@ -92,6 +92,7 @@ def write_batch(
             t.tags,
             [{"run_id": run_id, "key": k, "value": v} for k, v in tags.items()],
             ("run_id", "key"),
+            distinct=True,
         )
         changed.append("tags")
     if changed:
@@ -198,7 +199,7 @@ def _insert_metrics(
         }
         for p in latest.values()
     ]
-    upsert(conn, t.latest_metrics, rows, ("run_id", "key"), where=_newer)
+    upsert(conn, t.latest_metrics, rows, ("run_id", "key"), where=_newer, distinct=True)
     return True
 
 

@@ -30,7 +30,7 @@ from mlyard.store.search import check_page
 
 _E = t.experiments.c
 _INSERT_RUN = Prepared(t.runs.insert())
-_INSERT_TAGS = Prepared(t.tags.insert())
+_INSERT_TAGS = Prepared(t.tags.insert(), multirow=True)
 _END_RUN = Prepared(
     update(t.runs)
     .where(t.runs.c.run_id == bindparam("b_run_id"))
