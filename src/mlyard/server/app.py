@@ -13,7 +13,6 @@ Example:
 from __future__ import annotations
 
 import inspect
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -30,7 +29,9 @@ from starlette.requests import ClientDisconnect
 
 from mlyard import __version__, static
 from mlyard.errors import InvalidInputError, MethodNotAllowedError, MlyardError, NotFoundError
+from mlyard.server.answers import crash_response, error_response, invalid
 from mlyard.server.gate import OpenGate
+from mlyard.server.lane import Lane
 from mlyard.server.limits import Abort, Guard
 from mlyard.server.metrics import Metrics
 from mlyard.server.route import worker_pool
@@ -38,7 +39,6 @@ from mlyard.server.routes import ROUTERS
 from mlyard.wire.errors import error_body
 from mlyard.workspace import Workspace
 
-log = logging.getLogger("mlyard.server")
 MAX_BODY = 64 << 20  # JSON bodies; blobs and datastore files stream without a limit
 BODY_TIMEOUT = 30.0  # `mlyard server` reads MLYARD_BODY_TIMEOUT
 MIN_BODY_RATE = 1024.0  # bytes/s; `mlyard server` reads MLYARD_MIN_BODY_RATE
@@ -82,23 +82,18 @@ def create_app(
     api.state.gate = gate or OpenGate()
     api.state.metrics = Metrics()
     api.state.threads = worker_pool()
+    lane = Lane(api)
     for router in ROUTERS:
-        api.include_router(router)
+        lane.include_router(router)
     _errors(api)
     _docs(api)
-    return Guard(api, api.state.metrics, max_body, body_timeout, min_body_rate)
+    return Guard(lane, api.state.metrics, max_body, body_timeout, min_body_rate)
 
 
 def _errors(api: FastAPI) -> None:
-    def answer(err: MlyardError) -> Response:
-        status, body = error_body(err)
-        return Response(orjson.dumps(body), status, media_type="application/json")
-
     @api.exception_handler(MlyardError)
     async def mlyard_error(request: Request, exc: MlyardError) -> Response:
-        if error_body(exc)[0] >= 500:
-            log.error("%s %s: %s", request.method, request.url.path, exc)
-        return answer(exc)
+        return error_response(exc, request.method, request.url.path)
 
     @api.exception_handler(Abort)
     async def aborted(request: Request, exc: Abort) -> Response:
@@ -106,14 +101,15 @@ def _errors(api: FastAPI) -> None:
         return Response(content, status, media_type="application/json")
 
     @api.exception_handler(RequestValidationError)
-    async def invalid(request: Request, exc: RequestValidationError) -> Response:
-        return answer(_invalid(exc))
+    async def rejected(request: Request, exc: RequestValidationError) -> Response:
+        return error_response(invalid(exc.errors()), request.method, request.url.path)
 
     @api.exception_handler(ClientDisconnect)
     async def gone(request: Request, exc: ClientDisconnect) -> Response:
         # Nobody reads this answer; it keeps a client that hung up mid-body out of the
         # server's errors (and its log of crashes).
-        return answer(InvalidInputError("the client closed the connection mid-body"))
+        err = InvalidInputError("the client closed the connection mid-body")
+        return error_response(err, request.method, request.url.path)
 
     @api.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
@@ -131,31 +127,7 @@ def _errors(api: FastAPI) -> None:
 
     @api.exception_handler(Exception)
     async def crashed(request: Request, exc: Exception) -> Response:
-        log.exception("%s %s failed", request.method, request.url.path)
-        return answer(MlyardError(f"the server failed: {type(exc).__name__}: {exc}"))
-
-
-def _invalid(exc: RequestValidationError) -> InvalidInputError:
-    """The first problem of a request FastAPI could not validate, naming its field."""
-    first = exc.errors()[0] if exc.errors() else {}
-    cause = (first.get("ctx") or {}).get("error")
-    if isinstance(cause, InvalidInputError):  # a request body's own check (wire/requests.py)
-        return cause
-    if first.get("type") == "json_invalid":  # its loc is a character offset
-        return InvalidInputError(
-            f"the body is not valid JSON: {cause or first.get('msg')}",
-            field="body",
-            fix="send a JSON object; see /docs for the schema",
-        )
-    loc = [str(p) for p in first.get("loc", ())]
-    if loc and loc[0] in _LOCATIONS:
-        loc = loc[1:]
-    where = ".".join(loc) or "body"
-    message = f"{where}: {first.get('msg', 'invalid value')}"
-    return InvalidInputError(message, field=where, fix="see /docs for the schema")
-
-
-_LOCATIONS = ("body", "query", "path", "header", "cookie")
+        return crash_response(exc, request.method, request.url.path)
 
 
 def _docs(api: FastAPI) -> None:

@@ -67,6 +67,7 @@ class Route(APIRoute):
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any):
         self.blocking = not asyncio.iscoroutinefunction(endpoint)
+        self.own_endpoint = endpoint  # as written, for the lane (mlyard.server.lane)
         self.role, endpoint = _checked(endpoint, self.blocking)
         super().__init__(path, endpoint, **kwargs)
 
