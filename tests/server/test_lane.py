@@ -53,8 +53,8 @@ def _both(twins, method: str, path: str, body: bytes | None, kind: str | None, w
     ]
 
 
-def test_the_hot_routes_take_the_lane_and_the_rest_go_on_to_fastapi(twins):
-    lane = create_app(Workspace.open(":memory:")).app
+def test_the_hot_routes_take_the_lane_and_the_rest_go_on_to_fastapi(tmp_path):
+    lane = create_app(Workspace.open(str(tmp_path / "yard")), close_workspace=True).app
     plain = lane.plain_routes()
     for route in (
         "POST /api/v1/runs",
