@@ -19,7 +19,7 @@ Example:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -137,27 +137,51 @@ def authenticate(store: Store, token: Any) -> Principal:
         UnauthenticatedError: no token, or one that is unknown (to this workspace),
             revoked or expired, or whose user is disabled.
     """
-    if not token or not isinstance(token, str):
-        raise UnauthenticatedError("this needs an API token", fix=_NEW)
-    if not token.startswith(PREFIX) or len(token) > MAX_TOKEN_LENGTH:
-        raise UnauthenticatedError(f"that is not an mlyard API token (they start {PREFIX})")
-    key = find_workspace_key(store)
-    found = None if key is None else store.find_token(hash_token(key, token))
+    return admit(store, hashed(store, token))[0]
+
+
+def admit(store: Store, token_hash: str | None) -> tuple[Principal, TokenRecord]:
+    """Who the token stored as ``token_hash`` admits, and its record (as of now)."""
+    found = None if token_hash is None else store.find_token(token_hash)
     if found is None:
         raise UnauthenticatedError("this token is not known to the workspace", fix=_NEW)
     record, user = found
     now = now_ms()
     if record.revoked_at is not None:
         raise UnauthenticatedError("this token was revoked", fix=_NEW)
-    if record.expired(now):
-        raise UnauthenticatedError("this token has expired", fix=_NEW)
+    check_expiry(record, now)
     if user.disabled:
         raise UnauthenticatedError(
             f"user {user.name!r} is disabled", fix="ask an admin of the workspace"
         )
-    if record.last_used_at is None or now - record.last_used_at >= _TOUCH_EVERY_MS:
-        try:
-            store.touch_token(record.token_id, now)
-        except StoreError:
-            pass  # when it was last used is a hint; a busy database must not refuse the call
-    return Principal(user.name, user.role, record.token_id)
+    if touch(store, record, now):
+        record = replace(record, last_used_at=now)
+    return Principal(user.name, user.role, record.token_id), record
+
+
+def hashed(store: Store, token: Any) -> str | None:
+    """The keyed hash of ``token`` (``None`` before the workspace's first token).
+    Raises ``UnauthenticatedError`` for anything but an mlyard token."""
+    if not token or not isinstance(token, str):
+        raise UnauthenticatedError("this needs an API token", fix=_NEW)
+    if not token.startswith(PREFIX) or len(token) > MAX_TOKEN_LENGTH:
+        raise UnauthenticatedError(f"that is not an mlyard API token (they start {PREFIX})")
+    key = find_workspace_key(store)
+    return None if key is None else hash_token(key, token)
+
+
+def check_expiry(record: TokenRecord, now: int) -> None:
+    if record.expired(now):
+        raise UnauthenticatedError("this token has expired", fix=_NEW)
+
+
+def touch(store: Store, record: TokenRecord, now: int) -> bool:
+    """Record the token's use at ``now`` unless one was recorded within the minute;
+    whether it wrote."""
+    if record.last_used_at is not None and now - record.last_used_at < _TOUCH_EVERY_MS:
+        return False
+    try:
+        store.touch_token(record.token_id, now)
+    except StoreError:
+        pass  # when it was last used is a hint; a busy database must not refuse the call
+    return True

@@ -66,6 +66,9 @@ def create_app(
     async def lifespan(api: FastAPI) -> AsyncIterator[None]:
         yield
         api.state.threads.shutdown(wait=True)
+        close_gate = getattr(api.state.gate, "close", None)
+        if close_gate is not None:
+            close_gate()
         if close_workspace:
             ws.close()
 

@@ -2,8 +2,9 @@
 
 Every route names the role it needs (:mod:`mlyard.server.context`); the app's gate
 decides. :class:`TokenGate` reads ``Authorization: Bearer <token>``, authenticates it
-against the workspace (one indexed read) and checks the role: 401 without a token that
-admits a user, 403 without the role. :class:`OpenGate` lets everyone do everything
+against the workspace (:class:`~mlyard.auth.authenticator.Authenticator`) and checks
+the role: 401 without a token that admits a user, 403 without the role.
+:class:`OpenGate` lets everyone do everything
 (``mlyard server --no-auth``, loopback only).
 
 Either way the gate leaves who asked in ``request.state.principal``, so routes record
@@ -14,7 +15,8 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from mlyard.auth import Principal, Role, authenticate, require
+from mlyard.auth import Principal, Role, require
+from mlyard.auth.authenticator import Authenticator
 from mlyard.workspace import Workspace
 
 _SCHEME = "bearer "
@@ -26,19 +28,26 @@ class OpenGate:
     def require(self, request: Request, role: str) -> None:
         request.state.principal = None
 
+    def close(self) -> None:
+        pass
+
 
 class TokenGate:
     """Callers show a token of the workspace; their user's role must allow the route."""
 
     def __init__(self, ws: Workspace):
         self.ws = ws
+        self._authenticate = Authenticator(ws.store)
 
     def require(self, request: Request, role: str) -> None:
         header = request.headers.get("authorization", "")
         token = header[len(_SCHEME) :].strip() if header.lower().startswith(_SCHEME) else ""
-        principal = authenticate(self.ws.store, token)
+        principal = self._authenticate(token)
         require(principal, role)
         request.state.principal = principal
+
+    def close(self) -> None:
+        self._authenticate.close()
 
 
 def caller(request: Request) -> Principal | None:

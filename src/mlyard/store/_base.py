@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from mlyard.store.records import (
     DatasetVersionRecord,
@@ -362,6 +362,20 @@ class DeploymentStore(ABC):
         """Forget the deployment. Raises ``NotFoundError``."""
 
 
+class AuthChanges(Protocol):
+    """Changes to users and tokens committed by any process, as a count."""
+
+    @property
+    def generation(self) -> int:
+        """Grows with every change (and whenever changes may have been missed)."""
+
+    @property
+    def live(self) -> bool:
+        """Whether every change from now on will show in :attr:`generation`."""
+
+    def close(self) -> None: ...
+
+
 class AuthStore(ABC):
     """Users, their role in the workspace, and their API tokens.
 
@@ -428,6 +442,12 @@ class AuthStore(ABC):
     def find_token(self, token_hash: str) -> tuple[TokenRecord, UserRecord] | None:
         """The token stored with ``token_hash`` and its user (revoked, expired or
         disabled alike), or ``None``. One indexed read: it runs on every request."""
+
+    def watch_auth(self) -> AuthChanges | None:
+        """A watch counting changes to users and tokens committed by any process, so a
+        server may remember the tokens it checked until one changes (close it when
+        done); ``None`` where the store cannot watch (every check then reads)."""
+        return None
 
     @abstractmethod
     def touch_token(self, token_id: str, at: int) -> None:

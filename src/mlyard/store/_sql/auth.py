@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import secrets
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import Connection, bindparam, or_, select, update
 
@@ -10,6 +13,7 @@ from mlyard.errors import AlreadyExistsError, ConflictError, NotFoundError
 from mlyard.store._base import AuthStore
 from mlyard.store._sql import tables as t
 from mlyard.store._sql._prepared import Prepared
+from mlyard.store._sql.auth_watch import AuthWatch, announce
 from mlyard.store._sql.database import Database, is_unique_violation
 from mlyard.store.records import Role, TokenRecord, UserRecord, now_ms
 
@@ -90,12 +94,12 @@ class SqlAuthStore(AuthStore):
         return [_user(r) for r in rows]
 
     def set_user_role(self, name: str, role: Role) -> UserRecord:
-        with self._db.write() as conn:
+        with self._changing_auth() as conn:
             conn.execute(update(t.users).where(_U.name == name).values(role=Role(role).value))
             return _fetch_user(conn, name)
 
     def disable_user(self, name: str) -> UserRecord:
-        with self._db.write() as conn:
+        with self._changing_auth() as conn:
             conn.execute(
                 update(t.users)
                 .where(_U.name == name, _U.disabled_at.is_(None))
@@ -153,7 +157,7 @@ class SqlAuthStore(AuthStore):
         return [_token(r) for r in rows]
 
     def revoke_token(self, token_id: str) -> TokenRecord:
-        with self._db.write() as conn:
+        with self._changing_auth() as conn:
             conn.execute(
                 update(t.tokens)
                 .where(_T.token_id == token_id, _T.revoked_at.is_(None))
@@ -174,6 +178,23 @@ class SqlAuthStore(AuthStore):
         n = len(_TOKEN_COLUMNS)
         name, role, created_at, disabled_at = row[n:]
         return _token(row), UserRecord(name, Role(role), created_at, disabled_at)
+
+    def watch_auth(self) -> AuthWatch | None:
+        if self._db.dialect != "postgresql":
+            return None
+        watch = AuthWatch(self._db.engine)
+        self.__dict__.setdefault("_auth_watches", weakref.WeakSet()).add(watch)
+        return watch
+
+    @contextmanager
+    def _changing_auth(self) -> Iterator[Connection]:
+        """A write that changes who may do what: announced to every process's watch,
+        and seen by this store's own watches before the call returns."""
+        with self._db.write() as conn:
+            yield conn
+            announce(conn)
+        for watch in list(self.__dict__.get("_auth_watches", ())):
+            watch.changed_here()
 
     def touch_token(self, token_id: str, at: int) -> None:
         with self._db.write() as conn:
