@@ -17,6 +17,7 @@ import uvicorn
 
 from mlyard.server import create_app
 from mlyard.server.gate import gate_for
+from mlyard.server.protocol import Protocol
 from mlyard.workspace import Workspace
 
 _SERVED: dict[str, Workspace] = {}
@@ -61,7 +62,8 @@ def serving(app: Any) -> Iterator[str]:
     """Serve the ASGI ``app`` with uvicorn on a free loopback port; yield its base URL."""
     from tests.conftest import _wait_until
 
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    config = uvicorn.Config(app, log_level="warning", lifespan="on", http=Protocol)
+    server = uvicorn.Server(config)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]

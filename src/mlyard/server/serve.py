@@ -24,6 +24,7 @@ from uvicorn.supervisors.multiprocess import Multiprocess
 
 from mlyard import settings
 from mlyard.errors import InvalidInputError
+from mlyard.server.protocol import Protocol
 
 GRACE = 30
 _ENV = {
@@ -99,6 +100,7 @@ def serve(
         timeout_graceful_shutdown=GRACE,
         timeout_keep_alive=30,
         access_log=False,
+        http=Protocol,
     )
     # uvicorn ends a process it stopped gracefully by raising the signal again, which
     # kills it with SIGTERM's status (-15, 143 in a shell): a stop that was asked for
